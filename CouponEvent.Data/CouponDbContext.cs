@@ -1,0 +1,61 @@
+using System.Text;
+using CouponEvent.Data.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace CouponEvent.Data;
+
+public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) : DbContext(options)
+{
+    public DbSet<Event> Events => Set<Event>();
+    public DbSet<Coupon> Coupons => Set<Coupon>();
+    public DbSet<FailedEvent> FailedEvents => Set<FailedEvent>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Event>(e =>
+        {
+            e.ToTable("events");
+            e.Property(x => x.Id).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            e.Property(x => x.Name).HasMaxLength(200);
+        });
+
+        model.Entity<Coupon>(e =>
+        {
+            e.ToTable("coupons");
+            e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            // The one-coupon-per-user guarantee of the database, and what makes redelivery a no-op.
+            e.HasIndex(x => new { x.EventId, x.UserId }).IsUnique();
+            e.HasOne<Event>().WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<FailedEvent>(e =>
+        {
+            e.ToTable("failed_events");
+            e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            e.Property(x => x.Error).HasMaxLength(2000);
+            e.HasIndex(x => x.ApplicationId).IsUnique();
+            // The RetryJob's claim query scans due pending rows in this order.
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.HasIndex(x => new { x.EventId, x.UserId });
+        });
+
+        foreach (var entity in model.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.Name));
+            }
+        }
+    }
+
+    private static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+}

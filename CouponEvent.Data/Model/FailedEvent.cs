@@ -1,0 +1,26 @@
+namespace CouponEvent.Data.Model;
+
+/// <summary>An application the consumer could not issue; the RetryJob tries it again later.</summary>
+public sealed class FailedEvent
+{
+    public long Id { get; init; }
+    public required Guid ApplicationId { get; init; }
+    public required string EventId { get; init; }
+    public required long UserId { get; init; }
+    public required string Error { get; set; }
+    public int Attempts { get; set; }
+    public FailedEventStatus Status { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public enum FailedEventStatus
+{
+    /// <summary>Waiting for its next attempt.</summary>
+    Pending = 0,
+    /// <summary>The coupon was issued by a retry.</summary>
+    Resolved = 1,
+    /// <summary>Out of attempts: kept for an operator, never dropped.</summary>
+    Parked = 2,
+}
