@@ -1,9 +1,24 @@
-using CouponEvent.AppHost.Local;
-var kafka = MockKafkaCluster.Start();
-kafka.CreateTopic("coupon_create", 6);
-Console.WriteLine(kafka.BootstrapServers);
-await using var redis = await LocalRedis.StartAsync(Path.Combine(Path.GetTempPath(), "ce-test", "redis"));
-await using var db = await LocalMariaDb.StartAsync(Path.Combine(Path.GetTempPath(), "ce-test", "mysql"));
-Console.WriteLine(redis.ConnectionString);
-Console.WriteLine(db.ConnectionString);
-kafka.Dispose();
+using CouponEvent.AppHost.Hosting;
+using CouponEvent.Data.Messages;
+
+if (AppHostRunner.Parse(args) is not var (options, replicas)) return;
+var builder = new DistributedApplicationBuilder(options) { Replicas = replicas };
+
+var redis = builder.AddRedis("redis");
+var kafka = builder.AddKafka("kafka").WithTopic(Topics.CouponCreate, partitions: 6);
+var coupondb = builder.AddMySql("mysql").AddDatabase("coupondb");
+
+builder.AddProject("applyapi", Projects.CouponEvent_ApplyApi)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(kafka).WaitFor(kafka)
+    .WithReference(coupondb).WaitFor(coupondb)
+    .WithEnvironment("Admin__ApiKey", options.AdminApiKey);
+
+builder.AddProject("consumer", Projects.CouponEvent_Consumer)
+    .WithReference(kafka).WaitFor(kafka)
+    .WithReference(coupondb).WaitFor(coupondb);
+
+builder.AddProject("retryjob", Projects.CouponEvent_RetryJob)
+    .WithReference(coupondb).WaitFor(coupondb);
+
+await AppHostRunner.RunAsync(builder.Build());

@@ -11,9 +11,12 @@ public static class DatabaseExtensions
     /// <summary>The Aspire resource name: <c>ConnectionStrings__coupondb</c>.</summary>
     public const string ConnectionName = "coupondb";
 
+    /// <summary>Service key of the <see cref="MySqlDataSource"/> for hand-written SQL.</summary>
+    public const string RawSql = "coupondb.raw";
+
     /// <summary>
-    /// MySQL for a service: one <see cref="MySqlDataSource"/> (raw batched SQL shares its pool with EF),
-    /// a pooled <see cref="CouponDbContext"/>, a readiness check, and migrations applied at start-up.
+    /// MySQL for a service: a pooled <see cref="CouponDbContext"/>, a <see cref="MySqlDataSource"/> for the hand-written
+    /// batch SQL, a readiness check, and migrations applied at start-up.
     /// </summary>
     public static IHostApplicationBuilder AddCouponDatabase(this IHostApplicationBuilder builder)
     {
@@ -23,9 +26,10 @@ public static class DatabaseExtensions
         // MariaDB 10.11 and MySQL 8 both understand the SQL we generate; name the server for other targets.
         var serverVersion = ServerVersion.Parse(builder.Configuration["Database:ServerVersion"] ?? "10.11.0-mariadb");
 
-        builder.Services.AddSingleton(_ => new MySqlDataSourceBuilder(connectionString).Build());
-        builder.Services.AddDbContextPool<CouponDbContext>((sp, options) =>
-            options.UseMySql(sp.GetRequiredService<MySqlDataSource>(), serverVersion));
+        // The raw SQL counts affected rows (MySqlConnector's default) to tell new coupons from redeliveries;
+        // Pomelo insists on found rows and would pick up an unkeyed data source, so this one is keyed.
+        builder.Services.AddKeyedSingleton(RawSql, (_, _) => new MySqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddDbContextPool<CouponDbContext>(options => options.UseMySql(connectionString, serverVersion));
         builder.Services.AddHealthChecks().AddDbContextCheck<CouponDbContext>("mysql", tags: ["ready"]);
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;

@@ -21,6 +21,7 @@ public sealed record CouponApplication(
         new(CurrentVersion, applicationId, eventId, userId, admittedAt);
 
     /// <summary>Spreads one event's messages over all partitions, while one user's stay together.</summary>
+    [JsonIgnore]
     public string Key => $"{EventId}:{UserId}";
 
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, MessageJsonContext.Default.CouponApplication);

@@ -1,0 +1,98 @@
+using CouponEvent.AppHost.Local;
+
+namespace CouponEvent.AppHost.Hosting;
+
+/// <summary>
+/// A running stack: infrastructure first (in parallel), then each service once what it waits for is up and
+/// each replica answers <c>/health</c>. Disposing stops the services, then the servers, and removes their data.
+/// </summary>
+public sealed class DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options) : IAsyncDisposable
+{
+    private readonly string _dataRoot = options.DataRoot ?? Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
+    private bool _ownsDataRoot;
+
+    public IReadOnlyList<Resource> Resources { get; } = resources;
+    public AppHostOptions Options { get; } = options;
+
+    public T GetResource<T>(string name) where T : Resource =>
+        Resources.OfType<T>().SingleOrDefault(r => r.Name == name)
+        ?? throw new ArgumentException($"No {typeof(T).Name} named '{name}'.");
+
+    public ProjectResource GetProject(string name) => GetResource<ProjectResource>(name);
+
+    public string GetConnectionString(string name) =>
+        Resources.OfType<IResourceWithConnectionString>().SingleOrDefault(r => r.Name == name)?.ConnectionString
+        ?? throw new ArgumentException($"No resource with a connection string named '{name}'.");
+
+    /// <summary>An HttpClient for the first replica of a service, as Aspire.Hosting.Testing's CreateHttpClient.</summary>
+    public HttpClient CreateHttpClient(string name) =>
+        new() { BaseAddress = new Uri(GetProject(name).Instances[0].Url), Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Starts everything; each service starts once what it waits for is ready. Throws, naming the resource, on failure.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _ownsDataRoot = !Directory.Exists(_dataRoot);
+        Directory.CreateDirectory(_dataRoot);
+        try
+        {
+            await Task.WhenAll(Resources.Select(r => r switch
+            {
+                IInfrastructureResource infrastructure => StartInfrastructureAsync(r, infrastructure, cancellationToken),
+                ProjectResource project => StartProjectAsync(project, cancellationToken),
+                _ => Task.CompletedTask,
+            }));
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartInfrastructureAsync(Resource resource, IInfrastructureResource infrastructure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await infrastructure.StartAsync(_dataRoot, Options.Output, cancellationToken);
+            resource.ReadySource.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            resource.ReadySource.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private async Task StartProjectAsync(ProjectResource project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(project.WaitsFor.Select(r => r.Ready));
+            for (var replica = 1; replica <= project.Replicas; replica++)
+            {
+                var port = FreePort.Next();
+                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, Options.OtlpEndpoint), Options.Output));
+            }
+            await Task.WhenAll(project.Instances.Select(i => i.StartAsync(cancellationToken)));
+            project.ReadySource.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            project.ReadySource.TrySetException(ex);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var project in Resources.OfType<ProjectResource>().Reverse())
+        {
+            await Task.WhenAll(project.Instances.Select(i => i.DisposeAsync().AsTask()));
+        }
+        foreach (var infrastructure in Resources.OfType<IInfrastructureResource>().Reverse())
+        {
+            await infrastructure.DisposeAsync();
+        }
+        if (_ownsDataRoot && Directory.Exists(_dataRoot)) Directory.Delete(_dataRoot, recursive: true);
+    }
+}

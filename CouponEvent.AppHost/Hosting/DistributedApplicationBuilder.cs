@@ -1,0 +1,54 @@
+namespace CouponEvent.AppHost.Hosting;
+
+/// <summary>Settings of one AppHost run.</summary>
+public sealed class AppHostOptions
+{
+    /// <summary>Where local servers keep their data; a fresh temporary folder when null. Removed at the end.</summary>
+    public string? DataRoot { get; init; }
+
+    /// <summary>Receives every line a resource prints, with the resource's name; null: kept only for error reports.</summary>
+    public Action<string, string>? Output { get; init; }
+
+    /// <summary>OTLP endpoint handed to the services (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), if any.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>ApplyApi's admin key: <c>COUPONEVENT_ADMIN_API_KEY</c>, or a fresh random one shown in the summary.</summary>
+    public string AdminApiKey { get; init; } =
+        Environment.GetEnvironmentVariable("COUPONEVENT_ADMIN_API_KEY") is { Length: > 0 } key ? key : Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+}
+
+/// <summary>Declares the resources of a stack, in the manner of Aspire's <c>DistributedApplication.CreateBuilder</c>.</summary>
+public sealed class DistributedApplicationBuilder(AppHostOptions options)
+{
+    private readonly List<Resource> _resources = [];
+
+    public AppHostOptions Options { get; } = options;
+
+    public static DistributedApplicationBuilder Create(AppHostOptions? options = null) => new(options ?? new AppHostOptions());
+
+    public RedisResource AddRedis(string name) => Add(new RedisResource(name));
+    public KafkaResource AddKafka(string name) => Add(new KafkaResource(name));
+    public MySqlServerResource AddMySql(string name) => Add(new MySqlServerResource(name));
+    public ProjectResource AddProject(string name, ProjectInfo project) => Add(new ProjectResource(name, project));
+
+    private T Add<T>(T resource) where T : Resource
+    {
+        if (_resources.Any(r => r.Name == resource.Name)) throw new ArgumentException($"A resource named '{resource.Name}' exists already.");
+        _resources.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Replica counts from the command line, applied at <see cref="Build"/>.</summary>
+    public Dictionary<string, int> Replicas { get; init; } = [];
+
+    public DistributedApplication Build()
+    {
+        foreach (var (name, count) in Replicas)
+        {
+            var project = _resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == name)
+                ?? throw new ArgumentException($"--replicas: there is no service named '{name}'.");
+            project.WithReplicas(count);
+        }
+        return new(_resources, Options);
+    }
+}

@@ -1,0 +1,34 @@
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.Data;
+using StackExchange.Redis;
+
+namespace CouponEvent.ApplyApi.Apis;
+
+/// <summary>What the apply handler needs, passed with [AsParameters].</summary>
+public sealed class ApplyServices(EventAdmission admission, ApplicationPublisher publisher, TimeProvider time, ILogger<ApplyServices> logger)
+{
+    public EventAdmission Admission { get; } = admission;
+    public ApplicationPublisher Publisher { get; } = publisher;
+    public TimeProvider Time { get; } = time;
+    public ILogger<ApplyServices> Logger { get; } = logger;
+
+    /// <summary>Frees a slot, best effort: if Redis is away too, the slot stays held and reconciliation settles it.</summary>
+    public async Task TryReleaseAsync(string eventId, long userId, Guid applicationId)
+    {
+        try
+        {
+            await Admission.ReleaseAsync(eventId, userId, applicationId);
+        }
+        catch (RedisException ex)
+        {
+            ApplyApiLog.ReleaseFailed(Logger, applicationId, eventId, userId, ex.Message);
+        }
+    }
+}
+
+/// <summary>What the read handlers need, passed with [AsParameters].</summary>
+public sealed class QueryServices(CouponDbContext db, EventAdmission admission)
+{
+    public CouponDbContext Db { get; } = db;
+    public EventAdmission Admission { get; } = admission;
+}

@@ -1,0 +1,172 @@
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.ApplyApi.Events;
+using CouponEvent.ApplyApi.Model;
+using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
+
+namespace CouponEvent.ApplyApi.Apis;
+
+public static class EventsApi
+{
+    public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/events").WithTags("Events");
+
+        api.MapPost("/{eventId}/applications", Apply)
+            .WithName("Apply")
+            .WithSummary("Apply for a coupon: first come, first served, one per user.")
+            .Accepts<ApplyRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/{eventId}/applications/{userId:long}", GetApplication)
+            .WithName("GetApplication")
+            .WithSummary("Where a user's application stands: none, accepted, issued or retrying.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{eventId}", GetEvent)
+            .WithName("GetEvent")
+            .WithSummary("An event's quantity and progress.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/", CreateEvent)
+            .WithName("CreateEvent")
+            .WithSummary("Create an event (admin: header X-Api-Key).")
+            .AddEndpointFilter<ApiKeyFilter>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        return api;
+    }
+
+    public static async Task<Results<Accepted<ApplicationAccepted>, ProblemHttpResult>> Apply(string eventId, HttpRequest request, [AsParameters] ApplyServices services)
+    {
+        if (!EventIds.IsValid(eventId)) return Rejected(TypedResults.Problem(Problems.InvalidEventId(eventId)), "rejected");
+        var (body, error) = await ApplyRequestReader.ReadAsync(request, request.HttpContext.RequestAborted);
+        if (body is null) return Rejected(TypedResults.Problem(Problems.InvalidBody(error!)), "rejected");
+
+        var userId = body.UserId;
+        var applicationId = Guid.CreateVersion7();
+        AdmissionOutcome outcome;
+        long position;
+        try
+        {
+            (outcome, position) = await services.Admission.AdmitAsync(eventId, userId, applicationId);
+        }
+        catch (RedisException ex)
+        {
+            // The script may have run before the connection failed. Nothing was published, so freeing is safe.
+            ApplyApiLog.RedisFailed(services.Logger, eventId, userId, ex.Message);
+            await services.TryReleaseAsync(eventId, userId, applicationId);
+            return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable");
+        }
+
+        switch (outcome)
+        {
+            case AdmissionOutcome.UnknownEvent:
+                return Rejected(TypedResults.Problem(Problems.UnknownEvent(eventId)), "unknown_event");
+            case AdmissionOutcome.NotOpen:
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
+                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on.")), "not_open");
+            case AdmissionOutcome.Closed:
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
+                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted.")), "closed");
+            case AdmissionOutcome.Duplicate:
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "already-applied",
+                    "This user already holds a coupon slot in this event.", "One coupon per user.")), "duplicate");
+            case AdmissionOutcome.SoldOut:
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status410Gone, "sold-out",
+                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away.")), "sold_out");
+        }
+
+        var application = CouponApplication.Create(applicationId, eventId, userId, services.Time.GetUtcNow());
+        switch (await services.Publisher.PublishAsync(application))
+        {
+            case PublishOutcome.Acknowledged:
+                ApplyApiTelemetry.Count("admitted");
+                return TypedResults.Accepted($"/api/events/{eventId}/applications/{userId}",
+                    new ApplicationAccepted(eventId, userId, ApplicationStatus.Accepted, position, applicationId));
+            case PublishOutcome.NotPersisted:
+                ApplyApiLog.PublishFailed(services.Logger, applicationId, eventId, userId);
+                await services.TryReleaseAsync(eventId, userId, applicationId);
+                return Rejected(TypedResults.Problem(Problems.Unavailable("Kafka")), "unavailable");
+            default:
+                // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
+                ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
+                    "Kafka did not confirm the application in time.",
+                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable");
+        }
+    }
+
+    public static async Task<Results<Ok<ApplicationStatus>, ProblemHttpResult>> GetApplication(
+        string eventId, long userId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
+    {
+        if (!EventIds.IsValid(eventId)) return TypedResults.Problem(Problems.InvalidEventId(eventId));
+        if (!await services.Db.Events.AnyAsync(e => e.Id == eventId, cancellationToken))
+            return TypedResults.Problem(Problems.UnknownEvent(eventId));
+
+        var coupon = await services.Db.Coupons.AsNoTracking()
+            .Where(c => c.EventId == eventId && c.UserId == userId)
+            .Select(c => new { c.IssuedAt })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (coupon is not null) return TypedResults.Ok(new ApplicationStatus(eventId, userId, ApplicationStatus.Issued, coupon.IssuedAt));
+
+        var retrying = await services.Db.FailedEvents.AnyAsync(
+            f => f.EventId == eventId && f.UserId == userId && f.Status != FailedEventStatus.Resolved, cancellationToken);
+        var status = retrying ? ApplicationStatus.Retrying
+            : await services.Admission.IsAdmittedAsync(eventId, userId) ? ApplicationStatus.Accepted
+            : ApplicationStatus.None;
+        return TypedResults.Ok(new ApplicationStatus(eventId, userId, status, null));
+    }
+
+    public static async Task<Results<Ok<EventSummary>, ProblemHttpResult>> GetEvent(
+        string eventId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
+    {
+        if (!EventIds.IsValid(eventId)) return TypedResults.Problem(Problems.InvalidEventId(eventId));
+        var e = await services.Db.Events.AsNoTracking().SingleOrDefaultAsync(x => x.Id == eventId, cancellationToken);
+        if (e is null) return TypedResults.Problem(Problems.UnknownEvent(eventId));
+
+        var admitted = await services.Admission.AdmittedCountAsync(eventId);
+        var issued = await services.Db.Coupons.LongCountAsync(c => c.EventId == eventId, cancellationToken);
+        return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, issued,
+            Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt));
+    }
+
+    public static async Task<Results<Created<EventSummary>, ValidationProblem, ProblemHttpResult>> CreateEvent(
+        CreateEventRequest request, EventCatalog catalog, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!EventIds.IsValid(request.Id)) errors["id"] = [$"Must match {EventIds.Pattern}."];
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200) errors["name"] = ["Required, at most 200 characters."];
+        if (request.Quantity is < 1 or > 10_000_000) errors["quantity"] = ["Must be between 1 and 10,000,000."];
+        if (request.OpensAt >= request.ClosesAt) errors["closesAt"] = ["Must be later than opensAt."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, type: "urn:couponevent:invalid-request");
+
+        var e = await catalog.CreateAsync(request.Id, request.Name.Trim(), request.Quantity, request.OpensAt, request.ClosesAt, cancellationToken);
+        if (e is null)
+            return TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "event-exists", "The event id is taken.",
+                $"An event with id '{request.Id}' exists already."));
+
+        return TypedResults.Created($"/api/events/{e.Id}",
+            new EventSummary(e.Id, e.Name, e.Quantity, 0, 0, e.Quantity, false, e.OpensAt, e.ClosesAt));
+    }
+
+    /// <summary>Counts a refusal by outcome on its way out.</summary>
+    private static TResult Rejected<TResult>(TResult result, string outcome)
+    {
+        ApplyApiTelemetry.Count(outcome);
+        return result;
+    }
+}

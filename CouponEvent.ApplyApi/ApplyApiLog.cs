@@ -1,0 +1,16 @@
+namespace CouponEvent.ApplyApi;
+
+internal static partial class ApplyApiLog
+{
+    [LoggerMessage(1001, LogLevel.Warning, "Redis failed during admission of user {UserId} to {EventId}: {Reason}")]
+    public static partial void RedisFailed(ILogger logger, string eventId, long userId, string reason);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Kafka did not store application {ApplicationId} (user {UserId}, event {EventId}); slot released")]
+    public static partial void PublishFailed(ILogger logger, Guid applicationId, string eventId, long userId);
+
+    [LoggerMessage(1003, LogLevel.Error, "Kafka outcome unknown for application {ApplicationId} (user {UserId}, event {EventId}); slot kept for reconciliation")]
+    public static partial void PublishOutcomeUnknown(ILogger logger, Guid applicationId, string eventId, long userId);
+
+    [LoggerMessage(1004, LogLevel.Error, "Could not release the slot of application {ApplicationId} (user {UserId}, event {EventId}): {Reason}")]
+    public static partial void ReleaseFailed(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
+}

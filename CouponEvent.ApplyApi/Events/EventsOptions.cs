@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CouponEvent.ApplyApi.Events;
+
+/// <summary>Section <c>Events</c>.</summary>
+public sealed class EventsOptions
+{
+    /// <summary>Create the course's event (id <c>default</c>, always open) at start-up when it does not exist.</summary>
+    public bool CreateDefaultEvent { get; set; } = true;
+
+    [Range(1, 10_000_000)]
+    public int DefaultQuantity { get; set; } = 100;
+}
+
+/// <summary>Section <c>Admin</c>.</summary>
+public sealed class AdminOptions
+{
+    /// <summary>Key for the admin endpoints, sent as header <c>X-Api-Key</c>. Unset: admin endpoints answer 403.</summary>
+    public string? ApiKey { get; set; }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization.Metadata;
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.ApplyApi.Apis;
+using CouponEvent.ApplyApi.Events;
+using CouponEvent.ApplyApi.Model;
+using CouponEvent.Data;
+
+namespace CouponEvent.ApplyApi.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis");
+        // Fail a publish after 5 s rather than hold the request: the user gets a 503 and may try again.
+        builder.AddKafkaProducer("kafka", kafka => kafka.MessageTimeoutMs ??= 5000);
+        builder.AddCouponDatabase();
+
+        builder.Services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EventAdmission>();
+        builder.Services.AddSingleton<ApplicationPublisher>();
+        builder.Services.AddScoped<EventCatalog>();
+        builder.Services.AddHostedService<EventSync>();
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            var strict = ApiJsonContext.Default.Options;
+            json.SerializerOptions.NumberHandling = strict.NumberHandling;
+            json.SerializerOptions.UnmappedMemberHandling = strict.UnmappedMemberHandling;
+            json.SerializerOptions.AllowDuplicateProperties = strict.AllowDuplicateProperties;
+            json.SerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default, json.SerializerOptions.TypeInfoResolver);
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
+        builder.Services.AddOpenApi();
+    }
+}

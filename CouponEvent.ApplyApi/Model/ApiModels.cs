@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CouponEvent.ApplyApi.Model;
+
+/// <summary>Body of <c>POST /api/events/{eventId}/applications</c>.</summary>
+public sealed record ApplyRequest
+{
+    /// <summary>A positive 64-bit integer.</summary>
+    [JsonRequired]
+    public long UserId { get; init; }
+}
+
+/// <summary>202: admitted, and Kafka holds the application. The coupon row follows shortly.</summary>
+public sealed record ApplicationAccepted(string EventId, long UserId, string Status, long Position, Guid ApplicationId);
+
+/// <summary>Where one user's application stands: <c>none</c>, <c>accepted</c>, <c>issued</c> or <c>retrying</c>.</summary>
+public sealed record ApplicationStatus(string EventId, long UserId, string Status, DateTimeOffset? IssuedAt)
+{
+    public const string None = "none";
+    public const string Accepted = "accepted";
+    public const string Issued = "issued";
+    public const string Retrying = "retrying";
+}
+
+public sealed record EventSummary(
+    string Id, string Name, int Quantity, long Admitted, long Issued, long Remaining, bool SoldOut,
+    DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
+
+/// <summary>Body of <c>POST /api/events</c>.</summary>
+public sealed record CreateEventRequest(string Id, string Name, int Quantity, DateTimeOffset? OpensAt = null, DateTimeOffset? ClosesAt = null);
+
+/// <summary>Request bodies are read strictly: unknown or repeated fields and numbers in strings are errors.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    NumberHandling = JsonNumberHandling.Strict,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false)]
+[JsonSerializable(typeof(ApplyRequest))]
+[JsonSerializable(typeof(CreateEventRequest))]
+[JsonSerializable(typeof(ApplicationAccepted))]
+[JsonSerializable(typeof(ApplicationStatus))]
+[JsonSerializable(typeof(EventSummary))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace CouponEvent.Consumer.Issuing;
+
+/// <summary>
+/// Reads <c>coupon_create</c> in batches and turns them into coupon rows. Offsets are committed only after
+/// the batch's rows are committed, so a crash at any point means redelivery, never loss; the unique key makes
+/// redelivery harmless. While MySQL is away the same batch is retried with backoff and nothing is committed.
+/// </summary>
+public sealed partial class CouponConsumer(
+    ConsumerConfig kafkaConfig,
+    IOptions<ConsumerOptions> options,
+    CouponWriter writer,
+    IProducer<string, byte[]> deadLetters,
+    ILogger<CouponConsumer> logger) : BackgroundService
+{
+    public const string DeadLetterTopic = Topics.CouponCreate + ".dlt";
+
+    // Consume() blocks: give the loop a thread of its own instead of a pool thread.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var config = new ConsumerConfig(kafkaConfig.ToDictionary(p => p.Key, p => p.Value))
+        {
+            GroupId = settings.GroupId,
+            EnableAutoCommit = false,
+            AutoOffsetReset = kafkaConfig.AutoOffsetReset ?? AutoOffsetReset.Earliest,
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config)
+            .SetPartitionsAssignedHandler((_, partitions) => LogAssigned(logger, string.Join(",", partitions.Select(p => p.Partition.Value))))
+            .SetErrorHandler((_, error) => LogKafkaError(logger, error.Reason))
+            .Build();
+        consumer.Subscribe(Topics.CouponCreate);
+
+        var batch = new List<ConsumeResult<string, byte[]>>(settings.BatchSize);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                batch.Clear();
+                Fill(consumer, batch, settings, stoppingToken);
+                if (batch.Count == 0) continue;
+
+                await IssueAsync(batch, settings, stoppingToken);
+                Commit(consumer, batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: an uncommitted batch is simply delivered again.
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private void Fill(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch, ConsumerOptions settings,
+        CancellationToken stoppingToken)
+    {
+        try
+        {
+            batch.Add(consumer.Consume(stoppingToken));
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * settings.BatchWindowMs / 1000;
+            while (batch.Count < settings.BatchSize)
+            {
+                var left = TimeSpan.FromTicks(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+                var next = consumer.Consume(left);
+                if (next is null) break;
+                batch.Add(next);
+            }
+        }
+        catch (ConsumeException ex)
+        {
+            LogKafkaError(logger, ex.Error.Reason);
+        }
+    }
+
+    private async Task IssueAsync(List<ConsumeResult<string, byte[]>> batch, ConsumerOptions settings, CancellationToken stoppingToken)
+    {
+        using var activity = ConsumerTelemetry.Source.StartActivity(ActivityKind.Consumer, links: Links(batch),
+            name: $"{Topics.CouponCreate} process");
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", Topics.CouponCreate);
+        activity?.SetTag("messaging.batch.message_count", batch.Count);
+        activity?.SetTag("messaging.consumer.group.name", settings.GroupId);
+
+        var applications = new List<CouponApplication>(batch.Count);
+        foreach (var result in batch)
+        {
+            if (CouponApplication.TryParse(result.Message.Value, out var application, out var error)) applications.Add(application!);
+            else await DeadLetterAsync(result, error!, stoppingToken);
+        }
+        ConsumerTelemetry.BatchSize.Record(batch.Count);
+
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                var issued = await InsertAsync(applications, stoppingToken);
+                ConsumerTelemetry.CouponsIssued.Add(issued);
+                return;
+            }
+            catch (Exception ex) when (ex is MySqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            {
+                LogDatabaseRetry(logger, applications.Count, delay.TotalMilliseconds, ex.Message);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(settings.MaxRetryDelayMs, delay.TotalMilliseconds * 2));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The whole batch in one statement; if the data of some application is at fault, each one alone, and those
+    /// that still fail become failed events. A passing failure propagates, to retry the batch.
+    /// </summary>
+    private async Task<int> InsertAsync(List<CouponApplication> applications, CancellationToken stoppingToken)
+    {
+        if (applications.Count == 0) return 0;
+        try
+        {
+            return await writer.InsertAsync(applications, stoppingToken);
+        }
+        catch (MySqlException ex) when (CouponWriter.IsPermanent(ex))
+        {
+            var issued = 0;
+            foreach (var application in applications)
+            {
+                try
+                {
+                    issued += await writer.InsertAsync([application], stoppingToken);
+                }
+                catch (MySqlException one) when (CouponWriter.IsPermanent(one))
+                {
+                    LogFailedEvent(logger, application.ApplicationId, application.EventId, application.UserId, one.Message);
+                    await writer.RecordFailureAsync(application, one.Message, stoppingToken);
+                    ConsumerTelemetry.FailedEvents.Add(1);
+                }
+            }
+            return issued;
+        }
+    }
+
+    /// <summary>A message that is not a valid application goes aside with its reason; the partition moves on.</summary>
+    private async Task DeadLetterAsync(ConsumeResult<string, byte[]> result, string reason, CancellationToken stoppingToken)
+    {
+        LogPoison(logger, result.TopicPartitionOffset.ToString(), reason);
+        var message = new Message<string, byte[]>
+        {
+            Key = result.Message.Key,
+            Value = result.Message.Value,
+            Headers =
+            [
+                new Header("dlt.reason", Encoding.UTF8.GetBytes(reason)),
+                new Header("dlt.source", Encoding.UTF8.GetBytes(result.TopicPartitionOffset.ToString())),
+            ],
+        };
+        await deadLetters.ProduceAsync(DeadLetterTopic, message, stoppingToken);
+        ConsumerTelemetry.PoisonMessages.Add(1);
+    }
+
+    private void Commit(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch)
+    {
+        var offsets = batch
+            .GroupBy(r => r.TopicPartition)
+            .Select(g => new TopicPartitionOffset(g.Key, g.Max(r => r.Offset.Value) + 1));
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            // Typically a rebalance took the partitions away: their new owner re-reads them, harmlessly.
+            LogCommitFailed(logger, ex.Error.Reason);
+        }
+    }
+
+    private static IEnumerable<ActivityLink> Links(List<ConsumeResult<string, byte[]>> batch)
+    {
+        foreach (var result in batch)
+        {
+            if (result.Message.Headers?.TryGetLastBytes("traceparent", out var bytes) == true &&
+                ActivityContext.TryParse(Encoding.ASCII.GetString(bytes), null, out var context))
+            {
+                yield return new ActivityLink(context);
+            }
+        }
+    }
+
+    [LoggerMessage(2001, LogLevel.Information, "Assigned partitions {Partitions}")]
+    private static partial void LogAssigned(ILogger logger, string partitions);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Kafka: {Reason}")]
+    private static partial void LogKafkaError(ILogger logger, string reason);
+
+    [LoggerMessage(2003, LogLevel.Warning, "MySQL failed for a batch of {Count}; retrying in {DelayMs} ms, offsets uncommitted: {Reason}")]
+    private static partial void LogDatabaseRetry(ILogger logger, int count, double delayMs, string reason);
+
+    [LoggerMessage(2004, LogLevel.Error, "Application {ApplicationId} (user {UserId}, event {EventId}) cannot be issued now: {Reason}; recorded as a failed event")]
+    private static partial void LogFailedEvent(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
+
+    [LoggerMessage(2005, LogLevel.Error, "Poison message at {Position}: {Reason}; sent to the dead-letter topic")]
+    private static partial void LogPoison(ILogger logger, string position, string reason);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Offset commit failed: {Reason}")]
+    private static partial void LogCommitFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,81 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class KafkaExtensions
+{
+    /// <summary>
+    /// A shared, idempotent <see cref="IProducer{TKey,TValue}"/> (acks=all) to the brokers in
+    /// <c>ConnectionStrings:{connectionName}</c>, with a readiness check that fetches cluster metadata.
+    /// Settings under <c>Kafka:Producer</c> (any librdkafka property) override the defaults.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaProducer(this IHostApplicationBuilder builder, string connectionName,
+        Action<ProducerConfig>? configure = null)
+    {
+        var config = new ProducerConfig(builder.Configuration.GetSection("Kafka:Producer").Get<Dictionary<string, string>>() ?? [])
+        {
+            BootstrapServers = GetBootstrapServers(builder, connectionName),
+        };
+        config.EnableIdempotence ??= true;
+        config.Acks ??= Acks.All;
+        configure?.Invoke(config);
+
+        builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(config).Build());
+        builder.Services.AddKafkaHealthCheck(connectionName, config.BootstrapServers);
+        return builder;
+    }
+
+    /// <summary>The consumer's settings from <c>Kafka:Consumer</c>, with the brokers from the connection string.</summary>
+    public static ConsumerConfig GetKafkaConsumerConfig(this IHostApplicationBuilder builder, string connectionName)
+    {
+        var config = new ConsumerConfig(builder.Configuration.GetSection("Kafka:Consumer").Get<Dictionary<string, string>>() ?? [])
+        {
+            BootstrapServers = GetBootstrapServers(builder, connectionName),
+        };
+        builder.Services.AddKafkaHealthCheck(connectionName, config.BootstrapServers);
+        return config;
+    }
+
+    private static string GetBootstrapServers(IHostApplicationBuilder builder, string connectionName) =>
+        builder.Configuration.GetConnectionString(connectionName)
+        ?? throw new InvalidOperationException(
+            $"Connection string '{connectionName}' is missing: set ConnectionStrings__{connectionName} (the AppHost does).");
+
+    private static void AddKafkaHealthCheck(this IServiceCollection services, string name, string bootstrapServers)
+    {
+        if (services.Any(s => s.ServiceType == typeof(KafkaHealthCheck))) return;
+        services.AddSingleton(new KafkaHealthCheck(bootstrapServers));
+        services.AddHealthChecks().AddCheck<KafkaHealthCheck>(name, tags: ["ready"]);
+    }
+
+    /// <summary>Healthy when a broker answers a metadata request within two seconds.</summary>
+    private sealed class KafkaHealthCheck(string bootstrapServers) : IHealthCheck, IDisposable
+    {
+        private readonly Lazy<IAdminClient> _admin = new(() =>
+            new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build());
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.Run(() =>
+            {
+                try
+                {
+                    var metadata = _admin.Value.GetMetadata(TimeSpan.FromSeconds(2));
+                    return metadata.Brokers.Count > 0
+                        ? HealthCheckResult.Healthy($"{metadata.Brokers.Count} broker(s)")
+                        : HealthCheckResult.Unhealthy("No broker answered");
+                }
+                catch (KafkaException ex)
+                {
+                    return HealthCheckResult.Unhealthy("Kafka metadata request failed", ex);
+                }
+            }, cancellationToken);
+
+        public void Dispose()
+        {
+            if (_admin.IsValueCreated) _admin.Value.Dispose();
+        }
+    }
+}
