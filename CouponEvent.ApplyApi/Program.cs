@@ -23,5 +23,3 @@ if (app.Environment.IsDevelopment())
 }
 
 app.Run();
-
-public partial class Program;

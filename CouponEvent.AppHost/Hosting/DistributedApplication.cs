@@ -21,7 +21,9 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
     public ProjectResource GetProject(string name) => GetResource<ProjectResource>(name);
 
     public string GetConnectionString(string name) =>
-        Resources.OfType<IResourceWithConnectionString>().SingleOrDefault(r => r.Name == name)?.ConnectionString
+        Resources.OfType<IResourceWithConnectionString>()
+            .Concat(Resources.OfType<MySqlServerResource>().Select(s => s.Database).OfType<IResourceWithConnectionString>())
+            .SingleOrDefault(r => r.Name == name)?.ConnectionString
         ?? throw new ArgumentException($"No resource with a connection string named '{name}'.");
 
     /// <summary>An HttpClient for the first replica of a service, as Aspire.Hosting.Testing's CreateHttpClient.</summary>

@@ -1,7 +1,7 @@
 namespace CouponEvent.AppHost.Hosting;
 
 /// <summary>Settings of one AppHost run.</summary>
-public sealed class AppHostOptions
+public sealed record AppHostOptions
 {
     /// <summary>Where local servers keep their data; a fresh temporary folder when null. Removed at the end.</summary>
     public string? DataRoot { get; init; }

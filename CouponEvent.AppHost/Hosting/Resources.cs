@@ -83,10 +83,13 @@ public sealed class MySqlServerResource(string name) : Resource(name), IInfrastr
     public override string State => Server is null ? "Starting" : "Running";
     public override string? Target => Server is null ? null : $"127.0.0.1:{Server.Port}";
 
+    public MySqlDatabaseResource? Database { get; private set; }
+
     public MySqlDatabaseResource AddDatabase(string databaseName)
     {
+        if (Database is not null) throw new InvalidOperationException("Local mode runs one database per server.");
         DatabaseName = databaseName;
-        return new MySqlDatabaseResource(databaseName, this);
+        return Database = new MySqlDatabaseResource(databaseName, this);
     }
 
     async Task IInfrastructureResource.StartAsync(string dataRoot, Action<string, string>? output, CancellationToken cancellationToken) =>

@@ -48,7 +48,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                 insert.Parameters.AddWithValue("@a", row.ApplicationId);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
 
-                await UpdateAsync(connection, transaction, row.Id, attempts, "status = 1", null, cancellationToken);
+                await UpdateAsync(connection, transaction, row.Id, "status = 1", null, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", "issued"));
                 LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
             }
@@ -58,7 +58,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                 // The statement failed on its own (MySQL keeps the transaction): note the attempt.
                 var parked = attempts >= settings.MaxAttempts;
                 var delayMicroseconds = (long)settings.DelayAfter(attempts).TotalMicroseconds;
-                await UpdateAsync(connection, transaction, row.Id, attempts,
+                await UpdateAsync(connection, transaction, row.Id,
                     parked ? "status = 2" : $"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL {delayMicroseconds} MICROSECOND",
                     ex.Message, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", parked ? "parked" : "rescheduled"));
@@ -71,15 +71,14 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         return claimed.Count;
     }
 
-    private static async Task UpdateAsync(MySqlConnection connection, MySqlTransaction transaction, long id, int attempts,
+    private static async Task UpdateAsync(MySqlConnection connection, MySqlTransaction transaction, long id,
         string change, string? error, CancellationToken cancellationToken)
     {
         await using var update = new MySqlCommand($"""
-            UPDATE failed_events SET {change}, attempts = @attempts, error = COALESCE(@error, error), updated_at = UTC_TIMESTAMP(6)
+            UPDATE failed_events SET {change}, attempts = attempts + 1, error = COALESCE(@error, error), updated_at = UTC_TIMESTAMP(6)
             WHERE id = @id
             """, connection, transaction);
         update.Parameters.AddWithValue("@id", id);
-        update.Parameters.AddWithValue("@attempts", attempts);
         update.Parameters.AddWithValue("@error", error is { Length: > 2000 } ? error[..2000] : error);
         await update.ExecuteNonQueryAsync(cancellationToken);
     }

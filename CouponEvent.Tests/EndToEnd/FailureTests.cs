@@ -1,0 +1,59 @@
+using System.Net;
+using CouponEvent.AppHost.Hosting;
+using CouponEvent.Tests.Infrastructure;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+/// <summary>Parts of the stack fail mid-race; every 202 must still end as exactly one coupon row.</summary>
+[Collection("stack")]
+public sealed class FailureTests(StackFixture stack)
+{
+    [Fact]
+    public async Task A_consumer_killed_mid_batch_and_restarted_leaves_no_duplicate_and_no_gap()
+    {
+        const int quantity = 8000;
+        var eventId = await stack.CreateEventAsync(quantity);
+        var consumer = stack.App.GetProject("consumer").Instances[0];
+
+        var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 64);
+        // Kill it while it is writing: some rows in, the rest still to come.
+        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 500);
+        await consumer.KillAsync();
+        var countAtKill = await stack.CouponCountAsync(eventId);
+        await consumer.RestartAsync();
+
+        var result = await race;
+        Assert.True(countAtKill < quantity, $"the consumer was killed too late to prove anything ({countAtKill} rows)");
+        Assert.Equal(quantity, result.Accepted.Count);
+        Assert.Equal(result.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+    }
+
+    [Fact]
+    public async Task MariaDB_stopped_during_consumption_and_started_again_loses_nothing()
+    {
+        const int quantity = 3000;
+        var eventId = await stack.CreateEventAsync(quantity);
+        var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
+
+        var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
+        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 100);
+        await mysql.StopAsync();
+        // The race goes on: admission never touches MySQL.
+        var result = await race;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await mysql.StartAsync();
+
+        Assert.Equal(quantity, result.Accepted.Count);
+        Assert.Equal(result.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not hold within 60 s.");
+            await Task.Delay(20);
+        }
+    }
+}

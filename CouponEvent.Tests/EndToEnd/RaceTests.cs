@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using CouponEvent.Tests.Infrastructure;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+[Collection("stack")]
+public sealed class RaceTests(StackFixture stack)
+{
+    [Fact]
+    public async Task One_user_applying_fifty_times_at_once_gets_exactly_one_coupon()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 100);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId: 42);
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(1, answers.Count(a => a == HttpStatusCode.Accepted));
+        Assert.Equal(49, answers.Count(a => a == HttpStatusCode.Conflict));
+        Assert.Equal([42L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+    }
+
+    [Fact]
+    public async Task Two_events_racing_at_once_each_end_exactly_full_with_their_own_winners()
+    {
+        var first = await stack.CreateEventAsync(quantity: 30);
+        var second = await stack.CreateEventAsync(quantity: 70);
+        var users = Enumerable.Range(1, 300).Select(i => (long)i).ToList();
+
+        var races = await Task.WhenAll(
+            StackFixture.RaceAsync(stack.ApplyApi, first, users, workers: 16),
+            StackFixture.RaceAsync(stack.ApplyApi, second, users, workers: 16));
+
+        Assert.Equal(30, races[0].Accepted.Count);
+        Assert.Equal(70, races[1].Accepted.Count);
+        Assert.Equal(races[0].Accepted, await stack.WaitForCouponsAsync(first, expected: 30));
+        Assert.Equal(races[1].Accepted, await stack.WaitForCouponsAsync(second, expected: 70));
+    }
+
+    [Theory]
+    [InlineData(1, 50)]
+    [InlineData(10_000, 10_500)]
+    public async Task An_event_ends_exactly_full(int quantity, int users)
+    {
+        var eventId = await stack.CreateEventAsync(quantity);
+
+        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList(), workers: 64);
+
+        Assert.True(race.Accepted.Count == quantity, race.ToString());
+        Assert.Equal(users - quantity, race.Count(HttpStatusCode.Gone));
+        Assert.Equal(race.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+
+        var summary = await stack.ApplyApi.GetFromJsonAsync<EventSummaryDto>($"/api/events/{eventId}");
+        Assert.Equal(new EventSummaryDto(quantity, quantity, quantity, 0, true), summary);
+    }
+
+    private sealed record EventSummaryDto(int Quantity, long Admitted, long Issued, long Remaining, bool SoldOut);
+}

@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace CouponEvent.Tests.Infrastructure;
+
+
+
+/// <summary>ApplyApi in the test process, wired to the stack's real Redis, Kafka and MySQL exactly as the AppHost wires it.</summary>
+/// <remarks>Any public type of ApplyApi names its entry assembly; the AppHost's Program would clash with its Program.</remarks>
+public sealed class ApplyApiFactory(StackFixture stack) : WebApplicationFactory<CouponEvent.ApplyApi.Apis.ApplyServices>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:redis", stack.App.GetConnectionString("redis"));
+        builder.UseSetting("ConnectionStrings:kafka", stack.App.GetConnectionString("kafka"));
+        builder.UseSetting("ConnectionStrings:coupondb", stack.MySqlConnectionString);
+        builder.UseSetting("Admin:ApiKey", stack.App.Options.AdminApiKey);
+        // Fail fast when a test takes Kafka away.
+        builder.UseSetting("Kafka:Producer:message.timeout.ms", "1500");
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using CouponEvent.AppHost.Hosting;
+using MySqlConnector;
+
+namespace CouponEvent.Tests.Infrastructure;
+
+/// <summary>
+/// The whole stack, started once for every test in the "stack" collection through the AppHost's own Program
+/// (real redis-server, mariadbd, the librdkafka mock cluster, and the three services as processes).
+/// Tests keep out of each other's way by each creating events of their own.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    public DistributedApplication App { get; private set; } = null!;
+    public HttpClient ApplyApi { get; private set; } = null!;
+    public string MySqlConnectionString => App.GetConnectionString("coupondb");
+
+    public async Task InitializeAsync()
+    {
+        App = await DistributedApplicationTesting.CreateAsync(["--replicas", "retryjob=2"], options => options with { Output = null });
+        // Retries every few hundred milliseconds, so that tests see them happen.
+        App.GetProject("retryjob")
+            .WithEnvironment("Retry__Interval", "00:00:00.250")
+            .WithEnvironment("Retry__BaseDelay", "00:00:00.100");
+        await App.StartAsync();
+        ApplyApi = App.CreateHttpClient("applyapi");
+        ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", App.Options.AdminApiKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        ApplyApi?.Dispose();
+        if (App is not null) await App.DisposeAsync();
+    }
+
+    /// <summary>Creates an event with a fresh id through the admin API.</summary>
+    public async Task<string> CreateEventAsync(int quantity, DateTimeOffset? opensAt = null, DateTimeOffset? closesAt = null)
+    {
+        var id = $"t-{Guid.NewGuid():N}"[..20];
+        using var response = await ApplyApi.PostAsJsonAsync("/api/events", new { id, name = $"Test {id}", quantity, opensAt, closesAt });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return id;
+    }
+
+    public static Task<HttpResponseMessage> ApplyAsync(HttpClient client, string eventId, long userId) =>
+        client.PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId });
+
+    /// <summary>Sends one application per user from <paramref name="workers"/> parallel workers; returns each user's answer.</summary>
+    public static async Task<RaceResult> RaceAsync(HttpClient client, string eventId, IReadOnlyList<long> users, int workers = 32)
+    {
+        var answers = new ConcurrentDictionary<long, HttpStatusCode>();
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (userId, ct) =>
+        {
+            using var response = await ApplyAsync(client, eventId, userId);
+            answers[userId] = response.StatusCode;
+        });
+        return new RaceResult(answers);
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new MySqlConnection(MySqlConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    public async Task<HashSet<long>> CouponUsersAsync(string eventId)
+    {
+        await using var connection = new MySqlConnection(MySqlConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SELECT user_id FROM coupons WHERE event_id = @e", connection);
+        command.Parameters.AddWithValue("@e", eventId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var users = new HashSet<long>();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            users.Add(reader.GetInt64(0));
+            rows++;
+        }
+        Assert.Equal(rows, users.Count); // one row per user, whatever the schema says
+        return users;
+    }
+
+    public Task<long> CouponCountAsync(string eventId) =>
+        ScalarAsync("SELECT COUNT(*) FROM coupons WHERE event_id = @e", ("@e", eventId));
+
+    /// <summary>Waits until the event has <paramref name="expected"/> coupon rows, then a moment more to catch any extra.</summary>
+    public async Task<HashSet<long>> WaitForCouponsAsync(string eventId, int expected, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (await CouponCountAsync(eventId) < expected && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Task.Delay(300);
+        return await CouponUsersAsync(eventId);
+    }
+}
+
+public sealed record RaceResult(IReadOnlyDictionary<long, HttpStatusCode> Answers)
+{
+    public HashSet<long> Accepted => Answers.Where(a => a.Value == HttpStatusCode.Accepted).Select(a => a.Key).ToHashSet();
+    public int Count(HttpStatusCode status) => Answers.Count(a => a.Value == status);
+    public override string ToString() => string.Join(", ", Answers.GroupBy(a => a.Value).Select(g => $"{(int)g.Key}: {g.Count()}"));
+}
+
+[CollectionDefinition("stack")]
+public sealed class StackCollection : ICollectionFixture<StackFixture>;
