@@ -88,6 +88,8 @@ public sealed class ServiceInstance(ProjectResource resource, int replica, int p
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     public ProjectResource Resource { get; } = resource;
+    /// <summary>The environment the replica runs with (what an Aspire AppHost would give it).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; } = environment;
     public string Name { get; } = resource.Replicas > 1 ? $"{resource.Name}-{replica}" : resource.Name;
     public int Port { get; } = port;
     public string Url => $"http://127.0.0.1:{Port}";
@@ -98,7 +100,7 @@ public sealed class ServiceInstance(ProjectResource resource, int replica, int p
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var dll = Resource.Project.EntryAssemblyPath;
-        Process = ChildProcess.Start(Name, "dotnet", ["exec", dll], environment, Path.GetDirectoryName(dll), output);
+        Process = ChildProcess.Start(Name, "dotnet", ["exec", dll], Environment, Path.GetDirectoryName(dll), output);
         await WaitUntilHealthyAsync(cancellationToken);
     }
 

@@ -19,7 +19,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var claimed = new List<(long Id, string ApplicationId, string EventId, long UserId, int Attempts)>();
+        var claimed = new List<(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts)>();
         await using (var select = new MySqlCommand("""
             SELECT id, application_id, event_id, user_id, attempts FROM failed_events
             WHERE status = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)
@@ -30,7 +30,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
             select.Parameters.AddWithValue("@batch", settings.BatchSize);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                claimed.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4)));
+                claimed.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4)));
         }
 
         foreach (var row in claimed)
@@ -45,7 +45,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                     """, connection, transaction);
                 insert.Parameters.AddWithValue("@e", row.EventId);
                 insert.Parameters.AddWithValue("@u", row.UserId);
-                insert.Parameters.AddWithValue("@a", row.ApplicationId);
+                insert.Parameters.AddWithValue("@a", row.ApplicationId.ToString());
                 await insert.ExecuteNonQueryAsync(cancellationToken);
 
                 await UpdateAsync(connection, transaction, row.Id, "status = 1", null, cancellationToken);
@@ -84,11 +84,11 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
     }
 
     [LoggerMessage(3001, LogLevel.Information, "Issued application {ApplicationId} (user {UserId}, event {EventId}) on attempt {Attempts}")]
-    private static partial void LogIssued(ILogger logger, string applicationId, string eventId, long userId, int attempts);
+    private static partial void LogIssued(ILogger logger, Guid applicationId, string eventId, long userId, int attempts);
 
     [LoggerMessage(3002, LogLevel.Warning, "Application {ApplicationId} failed attempt {Attempts}: {Reason}")]
-    private static partial void LogRescheduled(ILogger logger, string applicationId, int attempts, string reason);
+    private static partial void LogRescheduled(ILogger logger, Guid applicationId, int attempts, string reason);
 
     [LoggerMessage(3003, LogLevel.Error, "Application {ApplicationId} (user {UserId}, event {EventId}) parked after {Attempts} attempts: {Reason}")]
-    private static partial void LogParked(ILogger logger, string applicationId, string eventId, long userId, int attempts, string reason);
+    private static partial void LogParked(ILogger logger, Guid applicationId, string eventId, long userId, int attempts, string reason);
 }

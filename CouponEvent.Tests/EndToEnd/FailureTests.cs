@@ -31,18 +31,20 @@ public sealed class FailureTests(StackFixture stack)
     [Fact]
     public async Task MariaDB_stopped_during_consumption_and_started_again_loses_nothing()
     {
-        const int quantity = 3000;
+        const int quantity = 8000;
         var eventId = await stack.CreateEventAsync(quantity);
         var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
 
         var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
-        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 100);
+        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 500);
+        var countAtStop = await stack.CouponCountAsync(eventId);
         await mysql.StopAsync();
         // The race goes on: admission never touches MySQL.
         var result = await race;
         await Task.Delay(TimeSpan.FromSeconds(2));
         await mysql.StartAsync();
 
+        Assert.True(countAtStop < quantity, $"MariaDB was stopped too late to prove anything ({countAtStop} rows)");
         Assert.Equal(quantity, result.Accepted.Count);
         Assert.Equal(result.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
     }

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CouponEvent.AppHost.Hosting;
+using CouponEvent.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace CouponEvent.Tests.Integration;
+
+/// <summary>
+/// The HTTP contract, answer by answer: ApplyApi in-process (WebApplicationFactory) on the stack's real Redis,
+/// Kafka and MySQL, with the stack's consumer writing the rows.
+/// </summary>
+[Collection("stack")]
+public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
+{
+    private ApplyApiFactory _factory = null!;
+    private HttpClient _client = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = new ApplyApiFactory(stack);
+        _client = _factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_admitted_application_is_202_with_its_position_and_a_status_url_that_ends_issued()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+
+        using var response = await StackFixture.ApplyAsync(_client, eventId, userId: 7);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/events/{eventId}/applications/7", response.Headers.Location?.OriginalString);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(eventId, body.GetProperty("eventId").GetString());
+        Assert.Equal(7, body.GetProperty("userId").GetInt64());
+        Assert.Equal("accepted", body.GetProperty("status").GetString());
+        Assert.Equal(1, body.GetProperty("position").GetInt64());
+
+        await stack.WaitForCouponsAsync(eventId, expected: 1);
+        var status = await _client.GetFromJsonAsync<JsonElement>(response.Headers.Location);
+        Assert.Equal("issued", status.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_second_application_of_the_same_user_is_409_and_gives_no_second_coupon()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+
+        using var again = await StackFixture.ApplyAsync(_client, eventId, 1);
+
+        await AssertProblemAsync(again, HttpStatusCode.Conflict, "already-applied");
+        Assert.Equal([1L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+    }
+
+    [Fact]
+    public async Task An_application_after_the_last_coupon_is_410_and_the_user_is_not_a_winner()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 1);
+        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+
+        using var late = await StackFixture.ApplyAsync(_client, eventId, 2);
+
+        await AssertProblemAsync(late, HttpStatusCode.Gone, "sold-out");
+        Assert.Equal("none", await StatusAsync(eventId, 2));
+    }
+
+    [Fact]
+    public async Task An_unknown_event_is_404()
+    {
+        using var response = await StackFixture.ApplyAsync(_client, "no-such-event", 1);
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "event-not-found");
+    }
+
+    [Fact]
+    public async Task Before_opening_and_after_closing_the_answer_is_403_with_its_own_problem_type()
+    {
+        var notYet = await stack.CreateEventAsync(quantity: 5, opensAt: DateTimeOffset.UtcNow.AddHours(1));
+        var over = await stack.CreateEventAsync(quantity: 5, opensAt: DateTimeOffset.UtcNow.AddHours(-2), closesAt: DateTimeOffset.UtcNow.AddHours(-1));
+
+        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, notYet, 1), HttpStatusCode.Forbidden, "event-not-open");
+        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, over, 1), HttpStatusCode.Forbidden, "event-closed");
+        Assert.Equal("none", await StatusAsync(notYet, 1));
+    }
+
+    [Theory]
+    [InlineData("""{}""")]
+    [InlineData("""{"userId": 0}""")]
+    [InlineData("""{"userId": -5}""")]
+    [InlineData("""{"userId": "12"}""")]
+    [InlineData("""{"userId": 1.5}""")]
+    [InlineData("""{"userId": 9223372036854775808}""")]
+    [InlineData("""{"userId": null}""")]
+    [InlineData("""{"userId": 1, "extra": true}""")]
+    [InlineData("""{"userId": 1, "userId": 2}""")]
+    [InlineData("""[1]""")]
+    [InlineData("""not json""")]
+    [InlineData("")]
+    public async Task A_malformed_body_is_400_problem_details(string body)
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+
+        using var response = await _client.PostAsync($"/api/events/{eventId}/applications",
+            new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
+        Assert.Equal(0, summary.GetProperty("admitted").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_400_and_a_wrong_content_type_415()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+        var padded = "{\"userId\": 1" + new string(' ', 4096) + "}";
+
+        await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
+            new StringContent(padded, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid-request");
+        await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
+            new StringContent("""{"userId": 1}""", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, null);
+    }
+
+    [Theory]
+    [InlineData("UPPER")]
+    [InlineData("-leading-dash")]
+    [InlineData("ünïcode")]
+    [InlineData("a_b")]
+    [InlineData("x0123456789012345678901234567890123456789012345678901234567890123456789")]
+    public async Task An_event_id_outside_the_pattern_is_400(string eventId)
+    {
+        using var response = await StackFixture.ApplyAsync(_client, Uri.EscapeDataString(eventId), 1);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-event-id");
+    }
+
+    [Fact]
+    public async Task The_status_is_none_accepted_or_retrying_as_the_application_stands()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+        var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        // Admitted but not yet consumed: what Redis holds and MySQL does not.
+        await redis.GetDatabase().HashSetAsync($"coupon:{{{eventId}}}:winners", 3, Guid.NewGuid().ToString("N"));
+        await stack.ScalarAsync("""
+            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
+            VALUES (UUID(), @e, 4, 'test', 1, 0, UTC_TIMESTAMP(6) + INTERVAL 1 DAY, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+            """, ("@e", eventId));
+
+        Assert.Equal("none", await StatusAsync(eventId, 2));
+        Assert.Equal("accepted", await StatusAsync(eventId, 3));
+        Assert.Equal("retrying", await StatusAsync(eventId, 4));
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_event_summary_counts_admitted_and_issued()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 3);
+        foreach (var user in new long[] { 1, 2 }) (await StackFixture.ApplyAsync(_client, eventId, user)).Dispose();
+        await stack.WaitForCouponsAsync(eventId, expected: 2);
+
+        var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
+
+        Assert.Equal(3, summary.GetProperty("quantity").GetInt32());
+        Assert.Equal(2, summary.GetProperty("admitted").GetInt64());
+        Assert.Equal(2, summary.GetProperty("issued").GetInt64());
+        Assert.Equal(1, summary.GetProperty("remaining").GetInt64());
+        Assert.False(summary.GetProperty("soldOut").GetBoolean());
+        await AssertProblemAsync(await _client.GetAsync("/api/events/no-such-event"), HttpStatusCode.NotFound, "event-not-found");
+    }
+
+    [Fact]
+    public async Task Creating_an_event_needs_the_api_key_valid_fields_and_a_free_id()
+    {
+        var body = new { id = $"c-{Guid.NewGuid():N}"[..20], name = "Created", quantity = 10 };
+
+        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
+        _client.DefaultRequestHeaders.Add("X-Api-Key", "wrong");
+        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
+        _client.DefaultRequestHeaders.Remove("X-Api-Key");
+        _client.DefaultRequestHeaders.Add("X-Api-Key", stack.App.Options.AdminApiKey);
+
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync("/api/events", body)).StatusCode);
+        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Conflict, "event-exists");
+        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body with { id = "Bad Id", quantity = 0 }),
+            HttpStatusCode.BadRequest, "invalid-request");
+    }
+
+    [Fact]
+    public async Task With_Kafka_down_the_answer_is_503_and_the_slot_is_not_consumed()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 1);
+        var kafka = stack.App.GetResource<KafkaResource>("kafka").Cluster;
+
+        kafka.SetBrokerDown(1);
+        HttpResponseMessage duringOutage;
+        try
+        {
+            duringOutage = await StackFixture.ApplyAsync(_client, eventId, 1);
+        }
+        finally
+        {
+            kafka.SetBrokerUp(1);
+        }
+
+        await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "service-unavailable");
+        Assert.Equal("none", await StatusAsync(eventId, 1));
+        // The one coupon is still there for the next applicant: the event can still reach exactly N.
+        using var retry = await RetryUntilAcceptedAsync(eventId, 2);
+        Assert.Equal([2L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+    }
+
+    [Fact]
+    public async Task With_Redis_down_the_answer_is_503_and_the_user_may_apply_again_later()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 1);
+        var redis = stack.App.GetResource<RedisResource>("redis").Server;
+
+        await redis.StopAsync();
+        HttpResponseMessage duringOutage;
+        try
+        {
+            duringOutage = await StackFixture.ApplyAsync(_client, eventId, 1);
+        }
+        finally
+        {
+            await redis.StartAsync();
+        }
+
+        await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "service-unavailable");
+        using var retry = await RetryUntilAcceptedAsync(eventId, 1);
+        Assert.Equal([1L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+    }
+
+    /// <summary>After an outage, clients reconnect in the background: retry as a user would.</summary>
+    private async Task<HttpResponseMessage> RetryUntilAcceptedAsync(string eventId, long userId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var response = await StackFixture.ApplyAsync(_client, eventId, userId);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 30)
+            {
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                return response;
+            }
+            response.Dispose();
+            await Task.Delay(500);
+        }
+    }
+
+    private async Task<string?> StatusAsync(string eventId, long userId) =>
+        (await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}/applications/{userId}")).GetProperty("status").GetString();
+
+    /// <param name="problemType">Our problem type name; null for the framework's own (RFC 9110) types.</param>
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? problemType)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonSerializer.Deserialize<JsonElement>(text);
+            if (problemType is not null) Assert.Equal($"urn:couponevent:{problemType}", problem.GetProperty("type").GetString());
+            Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        }
+    }
+}
