@@ -21,6 +21,8 @@ public static class KafkaExtensions
         };
         config.EnableIdempotence ??= true;
         config.Acks ??= Acks.All;
+        // Back within a second of a broker's return (librdkafka waits up to 10 s by default).
+        config.ReconnectBackoffMaxMs ??= 1000;
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(config).Build());
@@ -38,6 +40,7 @@ public static class KafkaExtensions
         // A crashed member's partitions move to the others after 10 s rather than Kafka's default 45 s.
         config.SessionTimeoutMs ??= 10_000;
         config.HeartbeatIntervalMs ??= 3_000;
+        config.ReconnectBackoffMaxMs ??= 1000;
         builder.Services.AddKafkaHealthCheck(connectionName, config.BootstrapServers);
         return config;
     }
