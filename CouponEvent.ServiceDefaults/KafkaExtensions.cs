@@ -41,6 +41,8 @@ public static class KafkaExtensions
         config.SessionTimeoutMs ??= 10_000;
         config.HeartbeatIntervalMs ??= 3_000;
         config.ReconnectBackoffMaxMs ??= 1000;
+        // A broker that stops answering costs 10 s of a stalled fetch, not librdkafka's default 60 s.
+        config.SocketTimeoutMs ??= 10_000;
         builder.Services.AddKafkaHealthCheck(connectionName, config.BootstrapServers);
         return config;
     }

@@ -13,6 +13,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, T
     public async Task<Event?> CreateAsync(string id, string name, int quantity, DateTimeOffset? opensAt, DateTimeOffset? closesAt,
         CancellationToken cancellationToken)
     {
+        if (await db.Events.AnyAsync(x => x.Id == id, cancellationToken)) return null;
         var e = new Event { Id = id, Name = name, Quantity = quantity, OpensAt = opensAt, ClosesAt = closesAt, CreatedAt = time.GetUtcNow() };
         db.Events.Add(e);
         try
@@ -21,6 +22,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, T
         }
         catch (DbUpdateException ex) when (ex.InnerException is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry })
         {
+            // Created by a concurrent request between the check and the insert.
             return null;
         }
         await admission.PublishEventAsync(e);

@@ -19,7 +19,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = await DistributedApplicationTesting.CreateAsync(["--replicas", "retryjob=2"], options => options with { Output = null });
+        App = await DistributedApplicationTesting.CreateAsync(["--replicas", "retryjob=2"], options => options with { Output = OutputLog() });
         // Retries every few hundred milliseconds, so that tests see them happen.
         App.GetProject("retryjob")
             .WithEnvironment("Retry__Interval", "00:00:00.250")
@@ -27,6 +27,17 @@ public sealed class StackFixture : IAsyncLifetime
         await App.StartAsync();
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", App.Options.AdminApiKey);
+    }
+
+    /// <summary>Every process's output goes to the file named by COUPONEVENT_TEST_LOG, when set (for debugging).</summary>
+    private static Action<string, string>? OutputLog()
+    {
+        if (Environment.GetEnvironmentVariable("COUPONEVENT_TEST_LOG") is not { Length: > 0 } path) return null;
+        var writer = new StreamWriter(path, append: false) { AutoFlush = true };
+        return (name, line) =>
+        {
+            lock (writer) writer.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {name,-12} | {line}");
+        };
     }
 
     public async Task DisposeAsync()
