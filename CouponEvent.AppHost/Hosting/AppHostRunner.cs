@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 
 namespace CouponEvent.AppHost.Hosting;
 
@@ -9,21 +10,33 @@ public static class AppHostRunner
     public const string Usage = """
         Usage: dotnet run --project CouponEvent.AppHost -- [options]
 
-        Runs the whole CouponEvent stack locally: private redis-server and mariadbd in a temporary folder,
-        librdkafka's mock Kafka cluster, then ApplyApi, Consumer and RetryJob. Ctrl+C stops everything.
+        Runs the whole CouponEvent stack: Redis, Kafka and MySQL, then ApplyApi, Consumer and RetryJob.
+        Ctrl+C stops everything and removes temporary data.
 
         Options:
+          --mode MODE           local: private redis-server and mariadbd in a temporary folder, and librdkafka's
+                                       mock Kafka cluster (the default without a Docker engine);
+                                containers: Aspire's images through Testcontainers, plus the Aspire dashboard
+                                       (the default when a Docker engine answers);
+                                external: servers that already run, from ConnectionStrings__redis, __kafka
+                                       and __coupondb in the environment.
           --replicas NAME=N     Run N replicas of a service (e.g. --replicas consumer=3). Repeatable.
-          --data-dir DIR        Keep the servers' data in DIR instead of a temporary folder.
+          --port NAME=PORT      Serve a service's first replica on a fixed port (e.g. --port applyapi=5000).
+          --data-dir DIR        Keep local servers' data in DIR instead of a temporary folder.
           --otlp-endpoint URL   Send the services' telemetry to an OTLP/HTTP collector (e.g. http://localhost:4318).
           -h, --help            Show this help.
+
+        Each option can also come from the environment: AppHost__Mode, AppHost__Replicas__consumer=3,
+        AppHost__Ports__applyapi=5000, AppHost__DataDir, AppHost__OtlpEndpoint.
         """;
 
-    /// <summary>Reads the command line; null after printing help or an error.</summary>
+    /// <summary>Reads the environment, then the command line (which wins); null after printing help or an error.</summary>
     public static (AppHostOptions Options, Dictionary<string, int> Replicas)? Parse(string[] args)
     {
-        var replicas = new Dictionary<string, int>();
-        string? dataDir = null, otlp = null;
+        var config = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("AppHost");
+        var replicas = config.GetSection("Replicas").GetChildren().ToDictionary(c => c.Key, c => int.Parse(c.Value!));
+        var ports = config.GetSection("Ports").GetChildren().ToDictionary(c => c.Key, c => int.Parse(c.Value!));
+        string? dataDir = config["DataDir"], otlp = config["OtlpEndpoint"], mode = config["Mode"];
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -35,10 +48,15 @@ public static class AppHostRunner
                         Console.WriteLine(Usage);
                         return null;
                     case "--replicas":
-                        var pair = Next().Split('=', 2);
-                        if (pair.Length != 2 || !int.TryParse(pair[1], out var count) || count < 1)
-                            throw new ArgumentException($"--replicas takes NAME=N with N ≥ 1, e.g. consumer=3; got '{string.Join('=', pair)}'.");
-                        replicas[pair[0]] = count;
+                        var (service, count) = NameAndNumber("--replicas", Next(), "consumer=3");
+                        replicas[service] = count;
+                        break;
+                    case "--port":
+                        var (name, port) = NameAndNumber("--port", Next(), "applyapi=5000");
+                        ports[name] = port <= 65535 ? port : throw new ArgumentException($"--port: {port} is not a port.");
+                        break;
+                    case "--mode":
+                        mode = Next();
                         break;
                     case "--data-dir":
                         dataDir = Path.GetFullPath(Next());
@@ -57,8 +75,26 @@ public static class AppHostRunner
                 return null;
             }
         }
-        var options = new AppHostOptions { DataRoot = dataDir, OtlpEndpoint = otlp, Output = ConsoleOutput.Write };
+
+        InfrastructureMode chosen;
+        if (mode is null) chosen = DockerEngine.IsReachable() ? InfrastructureMode.Containers : InfrastructureMode.Local;
+        else if (!Enum.TryParse(mode, ignoreCase: true, out chosen) || !Enum.IsDefined(chosen))
+        {
+            ConsoleOutput.Error($"--mode takes local, containers or external; got '{mode}'.{Environment.NewLine}{Environment.NewLine}{Usage}");
+            Environment.ExitCode = 2;
+            return null;
+        }
+
+        var options = new AppHostOptions { Mode = chosen, DataRoot = dataDir, OtlpEndpoint = otlp, Ports = ports, Output = ConsoleOutput.Write };
         return (DistributedApplicationTesting.Adjust(options), replicas);
+    }
+
+    private static (string Name, int Number) NameAndNumber(string option, string value, string example)
+    {
+        var pair = value.Split('=', 2);
+        return pair.Length == 2 && pair[0].Length > 0 && int.TryParse(pair[1], out var number) && number >= 1
+            ? (pair[0], number)
+            : throw new ArgumentException($"{option} takes NAME=N with N ≥ 1, e.g. {example}; got '{value}'.");
     }
 
     public static async Task RunAsync(DistributedApplication app)
@@ -76,7 +112,7 @@ public static class AppHostRunner
 
         try
         {
-            ConsoleOutput.Info("Starting redis, kafka and mysql, then the services…");
+            ConsoleOutput.Info($"Starting redis, kafka and mysql ({app.Options.Mode.ToString().ToLowerInvariant()} mode), then the services…");
             await app.StartAsync(stopping.Token);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -101,7 +137,7 @@ public static class AppHostRunner
         }
         ConsoleOutput.Info("Stopping…");
         await app.DisposeAsync();
-        ConsoleOutput.Info("Stopped; temporary data removed.");
+        ConsoleOutput.Info("Stopped.");
     }
 
     /// <summary>Reports a service replica that exits, with what it last printed.</summary>
@@ -140,7 +176,9 @@ public static class AppHostRunner
         foreach (var row in rows)
             text.AppendLine($"  {row.Name.PadRight(width.Name)}  {row.Type.PadRight(width.Type)}  {row.State.PadRight(width.State)}  {row.Target}");
         var api = app.GetProject("applyapi").Instances[0].Url;
-        text.AppendLine()
+        text.AppendLine();
+        if (app.DashboardUrl is { } dashboard) text.AppendLine($"  Dashboard       {dashboard}");
+        text
             .AppendLine($"  API reference   {api}/scalar")
             .AppendLine($"  OpenAPI         {api}/openapi/v1.json")
             .AppendLine($"  Health          {api}/health")

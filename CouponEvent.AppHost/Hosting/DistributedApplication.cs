@@ -1,4 +1,5 @@
 using CouponEvent.AppHost.Local;
+using DotNet.Testcontainers.Containers;
 
 namespace CouponEvent.AppHost.Hosting;
 
@@ -10,6 +11,11 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
 {
     private readonly string _dataRoot = options.DataRoot ?? Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
     private bool _ownsDataRoot;
+    private IContainer? _dashboard;
+    private string? _otlpEndpoint = options.OtlpEndpoint;
+
+    /// <summary>The Aspire dashboard's address, in containers mode.</summary>
+    public string? DashboardUrl { get; private set; }
 
     public IReadOnlyList<Resource> Resources { get; } = resources;
     public AppHostOptions Options { get; } = options;
@@ -37,6 +43,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
         Directory.CreateDirectory(_dataRoot);
         try
         {
+            if (Options.Mode == InfrastructureMode.Containers && _otlpEndpoint is null) await StartDashboardAsync(cancellationToken);
             await Task.WhenAll(Resources.Select(r => r switch
             {
                 IInfrastructureResource infrastructure => StartInfrastructureAsync(r, infrastructure, cancellationToken),
@@ -55,7 +62,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
     {
         try
         {
-            await infrastructure.StartAsync(_dataRoot, Options.Output, cancellationToken);
+            await infrastructure.StartAsync(new InfrastructureContext(Options.Mode, _dataRoot, Options.Output), cancellationToken);
             resource.ReadySource.TrySetResult();
         }
         catch (Exception ex)
@@ -72,8 +79,8 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             await Task.WhenAll(project.WaitsFor.Select(r => r.Ready));
             for (var replica = 1; replica <= project.Replicas; replica++)
             {
-                var port = FreePort.Next();
-                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, Options.OtlpEndpoint), Options.Output));
+                var port = replica == 1 && Options.Ports.TryGetValue(project.Name, out var fixedPort) ? fixedPort : FreePort.Next();
+                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, _otlpEndpoint), Options.Output));
             }
             await Task.WhenAll(project.Instances.Select(i => i.StartAsync(cancellationToken)));
             project.ReadySource.TrySetResult();
@@ -83,6 +90,14 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             project.ReadySource.TrySetException(ex);
             throw;
         }
+    }
+
+    private async Task StartDashboardAsync(CancellationToken cancellationToken)
+    {
+        _dashboard = Containers.Dashboard();
+        await _dashboard.StartAsync(cancellationToken);
+        DashboardUrl = $"http://{_dashboard.Hostname}:{_dashboard.GetMappedPublicPort(Containers.DashboardUiPort)}";
+        _otlpEndpoint = $"http://{_dashboard.Hostname}:{_dashboard.GetMappedPublicPort(Containers.DashboardOtlpHttpPort)}";
     }
 
     public async ValueTask DisposeAsync()
@@ -95,6 +110,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
         {
             await infrastructure.DisposeAsync();
         }
+        if (_dashboard is not null) await _dashboard.DisposeAsync();
         if (_ownsDataRoot && Directory.Exists(_dataRoot)) Directory.Delete(_dataRoot, recursive: true);
     }
 }

@@ -3,11 +3,17 @@ namespace CouponEvent.AppHost.Hosting;
 /// <summary>Settings of one AppHost run.</summary>
 public sealed record AppHostOptions
 {
+    /// <summary>Where Redis, Kafka and MySQL come from.</summary>
+    public InfrastructureMode Mode { get; init; } = InfrastructureMode.Local;
+
     /// <summary>Where local servers keep their data; a fresh temporary folder when null. Removed at the end.</summary>
     public string? DataRoot { get; init; }
 
     /// <summary>Receives every line a resource prints, with the resource's name; null: kept only for error reports.</summary>
     public Action<string, string>? Output { get; init; }
+
+    /// <summary>Fixed ports for the first replica of named services; others get free ports.</summary>
+    public IReadOnlyDictionary<string, int> Ports { get; init; } = new Dictionary<string, int>();
 
     /// <summary>OTLP endpoint handed to the services (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), if any.</summary>
     public string? OtlpEndpoint { get; init; }

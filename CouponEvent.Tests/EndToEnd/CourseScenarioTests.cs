@@ -15,7 +15,7 @@ public sealed class CourseScenarioTests(StackFixture stack)
         using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId: 1);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal([1L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
 
     [Fact(DisplayName = "여러명응모: 1,000 users from 32 workers give exactly 100 coupons and 900 410s")]
@@ -26,7 +26,7 @@ public sealed class CourseScenarioTests(StackFixture stack)
 
         Assert.True(race.Count(HttpStatusCode.Accepted) == 100, race.ToString());
         Assert.Equal(900, race.Count(HttpStatusCode.Gone));
-        var coupons = await stack.WaitForCouponsAsync("default", expected: 100);
+        var coupons = await stack.Database.WaitForCouponsAsync("default", expected: 100);
         Assert.Equal(100, coupons.Count);
         Assert.Equal(race.Accepted, coupons);
     }

@@ -17,15 +17,15 @@ public sealed class FailureTests(StackFixture stack)
 
         var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 64);
         // Kill it while it is writing: some rows in, the rest still to come.
-        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 500);
+        await WaitUntilAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
         await consumer.KillAsync();
-        var countAtKill = await stack.CouponCountAsync(eventId);
+        var countAtKill = await stack.Database.CouponCountAsync(eventId);
         await consumer.RestartAsync();
 
         var result = await race;
         Assert.True(countAtKill < quantity, $"the consumer was killed too late to prove anything ({countAtKill} rows)");
         Assert.Equal(quantity, result.Accepted.Count);
-        Assert.Equal(result.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+        Assert.Equal(result.Accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
     }
 
     [Fact]
@@ -36,8 +36,8 @@ public sealed class FailureTests(StackFixture stack)
         var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
 
         var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
-        await WaitUntilAsync(async () => await stack.CouponCountAsync(eventId) > 500);
-        var countAtStop = await stack.CouponCountAsync(eventId);
+        await WaitUntilAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
+        var countAtStop = await stack.Database.CouponCountAsync(eventId);
         await mysql.StopAsync();
         // The race goes on: admission never touches MySQL.
         var result = await race;
@@ -46,7 +46,7 @@ public sealed class FailureTests(StackFixture stack)
 
         Assert.True(countAtStop < quantity, $"MariaDB was stopped too late to prove anything ({countAtStop} rows)");
         Assert.Equal(quantity, result.Accepted.Count);
-        Assert.Equal(result.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+        Assert.Equal(result.Accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

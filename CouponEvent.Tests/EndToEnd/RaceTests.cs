@@ -20,7 +20,7 @@ public sealed class RaceTests(StackFixture stack)
 
         Assert.Equal(1, answers.Count(a => a == HttpStatusCode.Accepted));
         Assert.Equal(49, answers.Count(a => a == HttpStatusCode.Conflict));
-        Assert.Equal([42L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal([42L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
 
     [Fact]
@@ -36,8 +36,8 @@ public sealed class RaceTests(StackFixture stack)
 
         Assert.Equal(30, races[0].Accepted.Count);
         Assert.Equal(70, races[1].Accepted.Count);
-        Assert.Equal(races[0].Accepted, await stack.WaitForCouponsAsync(first, expected: 30));
-        Assert.Equal(races[1].Accepted, await stack.WaitForCouponsAsync(second, expected: 70));
+        Assert.Equal(races[0].Accepted, await stack.Database.WaitForCouponsAsync(first, expected: 30));
+        Assert.Equal(races[1].Accepted, await stack.Database.WaitForCouponsAsync(second, expected: 70));
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class RaceTests(StackFixture stack)
 
         Assert.True(race.Accepted.Count == quantity, race.ToString());
         Assert.Equal(users - quantity, race.Count(HttpStatusCode.Gone));
-        Assert.Equal(race.Accepted, await stack.WaitForCouponsAsync(eventId, quantity));
+        Assert.Equal(race.Accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
 
         var summary = await stack.ApplyApi.GetFromJsonAsync<EventSummaryDto>($"/api/events/{eventId}");
         Assert.Equal(new EventSummaryDto(quantity, quantity, quantity, 0, true), summary);

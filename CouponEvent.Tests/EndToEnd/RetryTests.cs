@@ -19,15 +19,15 @@ public sealed class RetryTests(StackFixture stack)
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
         }
-        await WaitUntilAsync(async () => await stack.ScalarAsync(
+        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 0", ("@e", eventId)) == 1);
-        Assert.Equal(0, await stack.CouponCountAsync(eventId));
+        Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
 
         // The cause goes away; the next retry issues the coupon and resolves the row.
-        await stack.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
+        await stack.Database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
 
-        Assert.Equal([99L], await stack.WaitForCouponsAsync(eventId, expected: 1));
-        await WaitUntilAsync(async () => await stack.ScalarAsync(
+        Assert.Equal([99L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
+        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == 1);
     }
 
@@ -44,16 +44,16 @@ public sealed class RetryTests(StackFixture stack)
             values.Append($"(UUID(), @e, {user}, 'test', 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
         }
 
-        await stack.ScalarAsync($"""
+        await stack.Database.ScalarAsync($"""
             INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
             VALUES {values}
             """, ("@e", eventId));
 
-        Assert.Equal(rows, (await stack.WaitForCouponsAsync(eventId, rows)).Count);
-        await WaitUntilAsync(async () => await stack.ScalarAsync(
+        Assert.Equal(rows, (await stack.Database.WaitForCouponsAsync(eventId, rows)).Count);
+        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == rows);
         // Each row was claimed once: one attempt added to the consumer's one. SKIP LOCKED at work.
-        Assert.Equal(rows, await stack.ScalarAsync(
+        Assert.Equal(rows, await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND attempts = 2", ("@e", eventId)));
     }
 
@@ -62,14 +62,14 @@ public sealed class RetryTests(StackFixture stack)
     {
         var eventId = $"p-{Guid.NewGuid():N}"[..20];
         // Nine attempts made, the event still missing: the tenth (the default maximum) parks it.
-        await stack.ScalarAsync("""
+        await stack.Database.ScalarAsync("""
             INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
             VALUES (UUID(), @e, 5, 'test', 9, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
             """, ("@e", eventId));
 
-        await WaitUntilAsync(async () => await stack.ScalarAsync(
+        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 2 AND attempts = 10", ("@e", eventId)) == 1);
-        Assert.Equal(0, await stack.CouponCountAsync(eventId));
+        Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -46,7 +46,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("accepted", body.GetProperty("status").GetString());
         Assert.Equal(1, body.GetProperty("position").GetInt64());
 
-        await stack.WaitForCouponsAsync(eventId, expected: 1);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
         var status = await _client.GetFromJsonAsync<JsonElement>(response.Headers.Location);
         Assert.Equal("issued", status.GetProperty("status").GetString());
     }
@@ -60,7 +60,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         using var again = await StackFixture.ApplyAsync(_client, eventId, 1);
 
         await AssertProblemAsync(again, HttpStatusCode.Conflict, "already-applied");
-        Assert.Equal([1L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
         // Admitted but not yet consumed: what Redis holds and MySQL does not.
         await redis.GetDatabase().HashSetAsync($"coupon:{{{eventId}}}:winners", 3, Guid.NewGuid().ToString("N"));
-        await stack.ScalarAsync("""
+        await stack.Database.ScalarAsync("""
             INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
             VALUES (UUID(), @e, 4, 'test', 1, 0, UTC_TIMESTAMP(6) + INTERVAL 1 DAY, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
             """, ("@e", eventId));
@@ -165,7 +165,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     {
         var eventId = await stack.CreateEventAsync(quantity: 3);
         foreach (var user in new long[] { 1, 2 }) (await StackFixture.ApplyAsync(_client, eventId, user)).Dispose();
-        await stack.WaitForCouponsAsync(eventId, expected: 2);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 2);
 
         var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
 
@@ -215,7 +215,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("none", await StatusAsync(eventId, 1));
         // The one coupon is still there for the next applicant: the event can still reach exactly N.
         using var retry = await RetryUntilAcceptedAsync(eventId, 2);
-        Assert.Equal([2L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal([2L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
 
         await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "service-unavailable");
         using var retry = await RetryUntilAcceptedAsync(eventId, 1);
-        Assert.Equal([1L], await stack.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
 
     /// <summary>After an outage, clients reconnect in the background: retry as a user would.</summary>

@@ -17,7 +17,55 @@ public sealed class AppHostTests
         Assert.Equal("http://localhost:4318", options.OtlpEndpoint);
     }
 
+    [Fact]
+    public void Mode_and_fixed_ports_come_from_the_command_line()
+    {
+        var (options, _) = AppHostRunner.Parse(["--mode", "external", "--port", "applyapi=5000"])!.Value;
+
+        Assert.Equal(InfrastructureMode.External, options.Mode);
+        Assert.Equal(5000, options.Ports["applyapi"]);
+    }
+
+    [Fact]
+    public void Without_a_mode_it_is_containers_only_where_a_Docker_engine_answers()
+    {
+        var (options, _) = AppHostRunner.Parse([])!.Value;
+        Assert.Equal(DockerEngine.IsReachable() ? InfrastructureMode.Containers : InfrastructureMode.Local, options.Mode);
+    }
+
+    [Fact]
+    public void Settings_can_come_from_the_environment_and_the_command_line_wins()
+    {
+        Environment.SetEnvironmentVariable("AppHost__Replicas__consumer", "2");
+        Environment.SetEnvironmentVariable("AppHost__Mode", "external");
+        try
+        {
+            var (options, replicas) = AppHostRunner.Parse(["--mode", "local"])!.Value;
+            Assert.Equal(2, replicas["consumer"]);
+            Assert.Equal(InfrastructureMode.Local, options.Mode);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AppHost__Replicas__consumer", null);
+            Environment.SetEnvironmentVariable("AppHost__Mode", null);
+        }
+    }
+
+    [Fact]
+    public void Containers_mode_uses_Aspires_images_and_connection_string_formats()
+    {
+        Assert.StartsWith("docker.io/library/redis:", Containers.RedisImage);
+        Assert.StartsWith("docker.io/confluentinc/confluent-local:", Containers.KafkaImage);
+        Assert.StartsWith("docker.io/library/mysql:", Containers.MySqlImage);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspire-dashboard:", Containers.DashboardImage);
+        Assert.Equal("localhost:32768", Containers.RedisConnectionString("localhost", 32768));
+        Assert.Equal("Server=localhost;Port=32769;User ID=root;Password=pw;Database=coupondb",
+            Containers.MySqlConnectionString("localhost", 32769, "pw", "coupondb"));
+    }
+
     [Theory]
+    [InlineData("--mode", "kubernetes")]
+    [InlineData("--port", "applyapi=70000")]
     [InlineData("--replicas", "consumer")]
     [InlineData("--replicas", "consumer=0")]
     [InlineData("--frobnicate")]
