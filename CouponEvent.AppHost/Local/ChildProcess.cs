@@ -11,6 +11,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private const int KeptLines = 40;
     private readonly Queue<string> _lastLines = new();
     private readonly Process _process;
+    private int? _exitCodeAfterDispose;
 
     private ChildProcess(string name, Process process)
     {
@@ -19,9 +20,10 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     public string Name { get; }
-    public int Id => _process.Id;
-    public bool HasExited => _process.HasExited;
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The process id (kept after exit, for reports).</summary>
+    public int Id { get; private set; }
+    public bool HasExited => _exitCodeAfterDispose is not null || _process.HasExited;
+    public int? ExitCode => _exitCodeAfterDispose ?? (_process.HasExited ? _process.ExitCode : null);
 
     public static ChildProcess Start(
         string name,
@@ -47,6 +49,7 @@ public sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data, output);
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, output);
         if (!process.Start()) throw new InvalidOperationException($"{name}: could not start {fileName}");
+        child.Id = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -77,7 +80,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGKILL, as a crash would: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
-        if (_process.HasExited) return;
+        if (HasExited) return;
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -92,7 +95,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGTERM, then SIGKILL if the process is still there after the grace period.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (_process.HasExited) return;
+        if (HasExited) return;
         _ = Posix.kill(_process.Id, Posix.SIGTERM);
         using var timeout = new CancellationTokenSource(grace);
         try
@@ -107,7 +110,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_exitCodeAfterDispose is not null) return;
         await StopAsync(TimeSpan.FromSeconds(10));
+        _exitCodeAfterDispose ??= _process.ExitCode;
         _process.Dispose();
     }
 }

@@ -52,6 +52,19 @@ public sealed class AppHostProcessTests
         }
     }
 
+    [Fact]
+    public async Task A_service_that_fails_to_start_is_reported_with_its_name_and_last_output()
+    {
+        var app = await DistributedApplicationTesting.CreateAsync(["--mode", "local"]);
+        app.GetProject("consumer").WithEnvironment("Consumer__BatchSize", "0");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+
+        Assert.StartsWith("consumer exited with code", error.Message);
+        Assert.Contains("BatchSize", error.Message); // the options validation, from the service's own output
+        Assert.All(app.Resources.OfType<ProjectResource>().SelectMany(p => p.Instances), i => Assert.False(i.IsRunning));
+    }
+
     /// <summary>Every process below <paramref name="pid"/>, from /proc.</summary>
     private static List<int> Descendants(int pid)
     {
