@@ -12,7 +12,9 @@ builder.AddProject("applyapi", Projects.CouponEvent_ApplyApi)
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb)
-    .WithEnvironment("Admin__ApiKey", options.AdminApiKey);
+    .WithEnvironment("Admin__ApiKey", options.AdminApiKey)
+    // Every local client is 127.0.0.1: a per-client limit would throttle load tests, not users.
+    .WithEnvironment("RateLimit__PermitsPerSecond", "0");
 
 builder.AddProject("consumer", Projects.CouponEvent_Consumer)
     .WithReference(kafka).WaitFor(kafka)

@@ -11,9 +11,11 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapEventsApi();
+app.MapAdminApi();
 
 if (app.Environment.IsDevelopment())
 {

@@ -10,4 +10,21 @@ internal static class RetryJobTelemetry
 
     /// <summary>Attempts by result: issued, rescheduled, parked.</summary>
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("coupon.retries", description: "Failed-event attempts by result");
+
+    private static long _pending;
+    private static long _parked;
+
+    /// <summary>Alert on parked &gt; 0: a coupon that was promised waits for an operator.</summary>
+    private static readonly ObservableGauge<long> FailedEvents = Meter.CreateObservableGauge("coupon.failed_events.open",
+        () => new[]
+        {
+            new Measurement<long>(Interlocked.Read(ref _pending), new KeyValuePair<string, object?>("status", "pending")),
+            new Measurement<long>(Interlocked.Read(ref _parked), new KeyValuePair<string, object?>("status", "parked")),
+        }, description: "Failed events waiting for a retry or for an operator");
+
+    public static void SetOpen(long pending, long parked)
+    {
+        Interlocked.Exchange(ref _pending, pending);
+        Interlocked.Exchange(ref _parked, parked);
+    }
 }

@@ -18,3 +18,15 @@ public sealed class AdminOptions
     /// <summary>Key for the admin endpoints, sent as header <c>X-Api-Key</c>. Unset: admin endpoints answer 403.</summary>
     public string? ApiKey { get; set; }
 }
+
+/// <summary>Section <c>RateLimit</c>: per client (remote IP) on the apply endpoint.</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Sustained applications per second per client; 0 turns the limit off.</summary>
+    [Range(0, 1_000_000)]
+    public int PermitsPerSecond { get; set; } = 20;
+
+    /// <summary>How many a client may send at once before the sustained rate applies.</summary>
+    [Range(1, 1_000_000)]
+    public int Burst { get; set; } = 40;
+}

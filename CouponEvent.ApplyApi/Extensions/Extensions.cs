@@ -17,7 +17,11 @@ internal static class Extensions
         builder.AddCouponDatabase();
 
         builder.Services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin")
+            .Validate(admin => !builder.Environment.IsProduction() || !string.IsNullOrEmpty(admin.ApiKey),
+                "Admin:ApiKey must be set in Production: the admin endpoints would otherwise be unusable.")
+            .ValidateOnStart();
+        builder.Services.AddApplyRateLimiter();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();

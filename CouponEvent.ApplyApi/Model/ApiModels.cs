@@ -40,4 +40,13 @@ public sealed record CreateEventRequest(string Id, string Name, int Quantity, Da
 [JsonSerializable(typeof(ApplicationAccepted))]
 [JsonSerializable(typeof(ApplicationStatus))]
 [JsonSerializable(typeof(EventSummary))]
+[JsonSerializable(typeof(FailedEventView[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
+
+/// <summary>A failed event as operators see it.</summary>
+public sealed record FailedEventView(long Id, Guid ApplicationId, string EventId, long UserId, string Status, int Attempts,
+    string Error, DateTimeOffset NextAttemptAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static FailedEventView From(Data.Model.FailedEvent f) => new(f.Id, f.ApplicationId, f.EventId, f.UserId,
+        f.Status.ToString().ToLowerInvariant(), f.Attempts, f.Error, f.NextAttemptAt, f.CreatedAt, f.UpdatedAt);
+}

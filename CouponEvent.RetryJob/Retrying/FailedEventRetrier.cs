@@ -71,6 +71,17 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         return claimed.Count;
     }
 
+    /// <summary>Counts the open failed events for the gauge that alerts on parked ones.</summary>
+    public async Task CountOpenAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var count = new MySqlCommand(
+            "SELECT COALESCE(SUM(status = 0), 0), COALESCE(SUM(status = 2), 0) FROM failed_events WHERE status IN (0, 2)", connection);
+        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        RetryJobTelemetry.SetOpen(Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+    }
+
     private static async Task UpdateAsync(MySqlConnection connection, MySqlTransaction transaction, long id,
         string change, string? error, CancellationToken cancellationToken)
     {

@@ -18,6 +18,7 @@ public sealed partial class RetryWorker(FailedEventRetrier retrier, IOptions<Ret
                 {
                     // A full round: more may be due right now.
                 }
+                await retrier.CountOpenAsync(stoppingToken);
             }
             catch (MySqlException ex)
             {

@@ -7,7 +7,8 @@ namespace CouponEvent.Tests.Infrastructure;
 
 /// <summary>ApplyApi in the test process, wired to the stack's real Redis, Kafka and MySQL exactly as the AppHost wires it.</summary>
 /// <remarks>Any public type of ApplyApi names its entry assembly; the AppHost's Program would clash with its Program.</remarks>
-public sealed class ApplyApiFactory(StackFixture stack) : WebApplicationFactory<CouponEvent.ApplyApi.Apis.ApplyServices>
+public sealed class ApplyApiFactory(StackFixture stack, Action<IWebHostBuilder>? configure = null)
+    : WebApplicationFactory<CouponEvent.ApplyApi.Apis.ApplyServices>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -18,5 +19,7 @@ public sealed class ApplyApiFactory(StackFixture stack) : WebApplicationFactory<
         builder.UseSetting("Admin:ApiKey", stack.App.Options.AdminApiKey);
         // Fail fast when a test takes Kafka away.
         builder.UseSetting("Kafka:Producer:message.timeout.ms", "1500");
+        builder.UseSetting("RateLimit:PermitsPerSecond", "0");
+        configure?.Invoke(builder);
     }
 }
