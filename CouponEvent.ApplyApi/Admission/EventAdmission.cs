@@ -29,6 +29,28 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     public async Task<long> AdmittedCountAsync(string eventId) =>
         await Db.HashLengthAsync(AdmissionScripts.WinnersKey(eventId));
 
+    /// <summary>The events whose state Redis does not hold (a new event, or a Redis that restarted empty).</summary>
+    public async Task<List<string>> MissingStateAsync(IEnumerable<string> eventIds)
+    {
+        var checks = eventIds.Select(id => (Id: id, Exists: Db.KeyExistsAsync(AdmissionScripts.MetaKey(id)))).ToList();
+        await Task.WhenAll(checks.Select(c => c.Exists));
+        return checks.Where(c => !c.Exists.Result).Select(c => c.Id).ToList();
+    }
+
+    /// <summary>
+    /// Rebuilds an event's state: the winners first, the event last. Until the event is there the script
+    /// admits nobody, so no application can be judged against a half-restored winner list.
+    /// </summary>
+    public async Task RestoreAsync(Event e, IReadOnlyDictionary<long, Guid> winners)
+    {
+        foreach (var chunk in winners.Chunk(1000))
+        {
+            await Db.HashSetAsync(AdmissionScripts.WinnersKey(e.Id),
+                chunk.Select(w => new HashEntry(w.Key, w.Value.ToString("N"))).ToArray());
+        }
+        await PublishEventAsync(e);
+    }
+
     /// <summary>Writes what the script needs to know of an event (MySQL stays the source of truth).</summary>
     public async Task PublishEventAsync(Event e)
     {

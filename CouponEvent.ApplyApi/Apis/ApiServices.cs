@@ -1,12 +1,15 @@
 using CouponEvent.ApplyApi.Admission;
+using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>What the apply handler needs, passed with [AsParameters].</summary>
-public sealed class ApplyServices(EventAdmission admission, ApplicationPublisher publisher, TimeProvider time, ILogger<ApplyServices> logger)
+public sealed class ApplyServices(EventAdmission admission, ApplicationPublisher publisher, KnownEvents known, TimeProvider time,
+    ILogger<ApplyServices> logger)
 {
+    public KnownEvents Known { get; } = known;
     public EventAdmission Admission { get; } = admission;
     public ApplicationPublisher Publisher { get; } = publisher;
     public TimeProvider Time { get; } = time;

@@ -76,6 +76,10 @@ public static class EventsApi
 
         switch (outcome)
         {
+            case AdmissionOutcome.UnknownEvent when services.Known.Contains(eventId):
+                // MySQL has it, Redis lost it: rebuilding; deciding now could reopen sold slots.
+                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
+                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable");
             case AdmissionOutcome.UnknownEvent:
                 return Rejected(TypedResults.Problem(Problems.UnknownEvent(eventId)), "unknown_event");
             case AdmissionOutcome.NotOpen:

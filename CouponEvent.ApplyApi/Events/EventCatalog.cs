@@ -7,7 +7,7 @@ using MySqlConnector;
 namespace CouponEvent.ApplyApi.Events;
 
 /// <summary>Events live in MySQL; what admission needs of them is copied to Redis.</summary>
-public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, TimeProvider time)
+public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, KnownEvents known, TimeProvider time)
 {
     /// <returns>The new event, or null when the id is taken.</returns>
     public async Task<Event?> CreateAsync(string id, string name, int quantity, DateTimeOffset? opensAt, DateTimeOffset? closesAt,
@@ -26,26 +26,45 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, T
             return null;
         }
         await admission.PublishEventAsync(e);
+        known.Add(e.Id);
         return e;
     }
 
     public Task<Event?> FindAsync(string id, CancellationToken cancellationToken) =>
         db.Events.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
 
-    /// <summary>Creates the default event if asked to, then copies every event to Redis.</summary>
-    public async Task SyncAsync(EventsOptions options, CancellationToken cancellationToken)
+    /// <summary>Creates the course's event when configured to and it does not exist; a new one is admissible at once.</summary>
+    public async Task EnsureDefaultAsync(EventsOptions options, CancellationToken cancellationToken)
     {
-        if (options.CreateDefaultEvent)
+        if (!options.CreateDefaultEvent) return;
+        // INSERT IGNORE: replicas starting together must not fail on each other's row; the one that inserts publishes.
+        var inserted = await db.Database.ExecuteSqlAsync($"""
+            INSERT IGNORE INTO events (id, name, quantity, created_at)
+            VALUES ({EventIds.Default}, {"Default coupon event"}, {options.DefaultQuantity}, {time.GetUtcNow().UtcDateTime})
+            """, cancellationToken);
+        if (inserted == 1 && await FindAsync(EventIds.Default, cancellationToken) is { } created)
         {
-            // INSERT IGNORE: replicas starting together must not fail on each other's row.
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT IGNORE INTO events (id, name, quantity, created_at)
-                VALUES ({EventIds.Default}, {"Default coupon event"}, {options.DefaultQuantity}, {time.GetUtcNow().UtcDateTime})
-                """, cancellationToken);
+            await admission.PublishEventAsync(created);
+            known.Add(created.Id);
         }
-        foreach (var e in await db.Events.AsNoTracking().ToListAsync(cancellationToken))
+    }
+
+    public Task<List<Event>> ListAsync(CancellationToken cancellationToken) =>
+        db.Events.AsNoTracking().ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Everyone MySQL knows to hold a slot of the event: an issued coupon or a failed event (still to be issued,
+    /// or parked for an operator). With the consumer caught up, that is every admitted application.
+    /// </summary>
+    public async Task<Dictionary<long, Guid>> WinnersAsync(string eventId, CancellationToken cancellationToken)
+    {
+        var winners = await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId)
+            .ToDictionaryAsync(c => c.UserId, c => c.ApplicationId, cancellationToken);
+        foreach (var failed in await db.FailedEvents.AsNoTracking().Where(f => f.EventId == eventId)
+                     .Select(f => new { f.UserId, f.ApplicationId }).ToListAsync(cancellationToken))
         {
-            await admission.PublishEventAsync(e);
+            winners.TryAdd(failed.UserId, failed.ApplicationId);
         }
+        return winners;
     }
 }

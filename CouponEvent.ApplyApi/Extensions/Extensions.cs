@@ -27,7 +27,11 @@ internal static class Extensions
         builder.Services.AddSingleton<EventAdmission>();
         builder.Services.AddSingleton<ApplicationPublisher>();
         builder.Services.AddScoped<EventCatalog>();
-        builder.Services.AddHostedService<EventSync>();
+        builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(builder.GetKafkaConsumerConfig("kafka"));
+        builder.Services.AddSingleton<KnownEvents>();
+        builder.Services.AddSingleton<ConsumerLag>();
+        builder.Services.AddHostedService<EventStateKeeper>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -49,6 +49,37 @@ public sealed class FailureTests(StackFixture stack)
         Assert.Equal(result.Accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
     }
 
+    [Fact]
+    public async Task Redis_restarted_empty_mid_race_is_rebuilt_from_MySQL_and_issues_exactly_the_quantity()
+    {
+        const int quantity = 1000;
+        var eventId = await stack.CreateEventAsync(quantity);
+        var redis = stack.App.GetResource<RedisResource>("redis").Server;
+        var users = Enumerable.Range(1, 4000).Select(i => (long)i).ToList();
+
+        var race = StackFixture.RaceAsync(stack.ApplyApi, eventId, users, workers: 32);
+        await WaitUntilAsync(async () => await stack.Database.CouponCountAsync(eventId) > 300);
+        var countAtLoss = await stack.Database.CouponCountAsync(eventId);
+        await redis.StopAsync(wipe: true);
+        await redis.StartAsync();
+        var answers = new Dictionary<long, HttpStatusCode>((await race).Answers);
+
+        // Those told 503 (Redis away, then the event rebuilding) try again, as users would.
+        for (var round = 0; round < 60 && answers.ContainsValue(HttpStatusCode.ServiceUnavailable); round++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var retry = await StackFixture.RaceAsync(stack.ApplyApi, eventId,
+                answers.Where(a => a.Value == HttpStatusCode.ServiceUnavailable).Select(a => a.Key).ToList(), workers: 32);
+            foreach (var (user, status) in retry.Answers) answers[user] = status;
+        }
+
+        var accepted = answers.Where(a => a.Value == HttpStatusCode.Accepted).Select(a => a.Key).ToHashSet();
+        Assert.True(countAtLoss < quantity, $"Redis was wiped too late to prove anything ({countAtLoss} rows)");
+        Assert.DoesNotContain(HttpStatusCode.ServiceUnavailable, answers.Values);
+        Assert.Equal(quantity, accepted.Count);
+        Assert.Equal(accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
