@@ -21,6 +21,8 @@ builder.AddProject("consumer", Projects.CouponEvent_Consumer)
     .WithReference(coupondb).WaitFor(coupondb);
 
 builder.AddProject("retryjob", Projects.CouponEvent_RetryJob)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb);
 
 await AppHostRunner.RunAsync(builder.Build());

@@ -9,6 +9,7 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
     public DbSet<Event> Events => Set<Event>();
     public DbSet<Coupon> Coupons => Set<Coupon>();
     public DbSet<FailedEvent> FailedEvents => Set<FailedEvent>();
+    public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -37,6 +38,14 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
             // The RetryJob's claim query scans due pending rows in this order.
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });
             e.HasIndex(x => new { x.EventId, x.UserId });
+        });
+
+        model.Entity<ReconciliationReport>(e =>
+        {
+            e.ToTable("reconciliation_reports");
+            e.HasKey(x => x.EventId);
+            e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            e.Property(x => x.Status).HasMaxLength(32).IsUnicode(false);
         });
 
         foreach (var entity in model.Model.GetEntityTypes())

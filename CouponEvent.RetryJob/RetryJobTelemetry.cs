@@ -22,6 +22,16 @@ internal static class RetryJobTelemetry
             new Measurement<long>(Interlocked.Read(ref _parked), new KeyValuePair<string, object?>("status", "parked")),
         }, description: "Failed events waiting for a retry or for an operator");
 
+    private static readonly Counter<long> Findings = Meter.CreateCounter<long>("coupon.reconciliation.findings",
+        description: "Reconciliation findings by kind: released, pending, issued_without_admission, over_issued");
+
+    public static void ReconciliationFindings(Data.Model.ReconciliationReport report)
+    {
+        if (report.Released > 0) Findings.Add(report.Released, new KeyValuePair<string, object?>("kind", "released"));
+        if (report.IssuedWithoutAdmission > 0) Findings.Add(report.IssuedWithoutAdmission, new KeyValuePair<string, object?>("kind", "issued_without_admission"));
+        if (report.OverIssued > 0) Findings.Add(report.OverIssued, new KeyValuePair<string, object?>("kind", "over_issued"));
+    }
+
     public static void SetOpen(long pending, long parked)
     {
         Interlocked.Exchange(ref _pending, pending);

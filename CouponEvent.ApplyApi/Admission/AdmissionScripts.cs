@@ -1,19 +1,15 @@
+using CouponEvent.Data.Redis;
+
 namespace CouponEvent.ApplyApi.Admission;
 
 /// <summary>
 /// The Lua run by Redis for each application. One script is one atomic step: no other application can slip
 /// between the duplicate check, the window check, the count check and the write.
-/// Keys of one event share the <c>{eventId}</c> hash tag, so they live in one Redis Cluster slot.
 /// </summary>
 internal static class AdmissionScripts
 {
-    public static string MetaKey(string eventId) => $"coupon:{{{eventId}}}:meta";
-
-    /// <summary>userId → applicationId of every admitted user. Its size is the admitted count.</summary>
-    public static string WinnersKey(string eventId) => $"coupon:{{{eventId}}}:winners";
-
     /// <summary>
-    /// KEYS: meta, winners. ARGV: userId, applicationId.
+    /// KEYS: meta, winners (<see cref="EventKeys"/>). ARGV: userId, applicationId.
     /// Returns the position (1..quantity) when admitted, else a negative <see cref="AdmissionOutcome"/>.
     /// The window is checked against Redis's clock, so every ApplyApi replica agrees on it.
     /// </summary>
@@ -29,17 +25,6 @@ internal static class AdmissionScripts
         if admitted >= tonumber(meta[1]) then return -5 end
         redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
         return admitted + 1
-        """;
-
-    /// <summary>
-    /// KEYS: winners. ARGV: userId, applicationId. Frees the slot only if it still belongs to this application,
-    /// so a late or repeated release can never free a slot that a newer application of the user holds.
-    /// </summary>
-    public const string Release = """
-        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-            return redis.call('HDEL', KEYS[1], ARGV[1])
-        end
-        return 0
         """;
 }
 

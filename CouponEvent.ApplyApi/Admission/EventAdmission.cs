@@ -1,4 +1,5 @@
 using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Admission;
@@ -12,27 +13,31 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     internal async Task<(AdmissionOutcome Outcome, long Position)> AdmitAsync(string eventId, long userId, Guid applicationId)
     {
         var result = (long)await Db.ScriptEvaluateAsync(AdmissionScripts.Admit,
-            [AdmissionScripts.MetaKey(eventId), AdmissionScripts.WinnersKey(eventId)],
+            [EventKeys.Meta(eventId), EventKeys.Winners(eventId)],
             [userId, applicationId.ToString("N")]);
         return result > 0 ? (AdmissionOutcome.Admitted, result) : ((AdmissionOutcome)result, 0);
     }
 
     /// <summary>Frees the slot that <paramref name="applicationId"/> took; idempotent.</summary>
     public async Task<bool> ReleaseAsync(string eventId, long userId, Guid applicationId) =>
-        (long)await Db.ScriptEvaluateAsync(AdmissionScripts.Release,
-            [AdmissionScripts.WinnersKey(eventId)],
+        (long)await Db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
+            [EventKeys.Winners(eventId), EventKeys.Pending(eventId)],
             [userId, applicationId.ToString("N")]) == 1;
 
+    /// <summary>Marks an admission whose Kafka outcome is unknown, for reconciliation to settle.</summary>
+    public async Task MarkPendingAsync(string eventId, long userId, Guid applicationId) =>
+        await Db.HashSetAsync(EventKeys.Pending(eventId), userId, applicationId.ToString("N"));
+
     public async Task<bool> IsAdmittedAsync(string eventId, long userId) =>
-        await Db.HashExistsAsync(AdmissionScripts.WinnersKey(eventId), userId);
+        await Db.HashExistsAsync(EventKeys.Winners(eventId), userId);
 
     public async Task<long> AdmittedCountAsync(string eventId) =>
-        await Db.HashLengthAsync(AdmissionScripts.WinnersKey(eventId));
+        await Db.HashLengthAsync(EventKeys.Winners(eventId));
 
     /// <summary>The events whose state Redis does not hold (a new event, or a Redis that restarted empty).</summary>
     public async Task<List<string>> MissingStateAsync(IEnumerable<string> eventIds)
     {
-        var checks = eventIds.Select(id => (Id: id, Exists: Db.KeyExistsAsync(AdmissionScripts.MetaKey(id)))).ToList();
+        var checks = eventIds.Select(id => (Id: id, Exists: Db.KeyExistsAsync(EventKeys.Meta(id)))).ToList();
         await Task.WhenAll(checks.Select(c => c.Exists));
         return checks.Where(c => !c.Exists.Result).Select(c => c.Id).ToList();
     }
@@ -45,7 +50,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     {
         foreach (var chunk in winners.Chunk(1000))
         {
-            await Db.HashSetAsync(AdmissionScripts.WinnersKey(e.Id),
+            await Db.HashSetAsync(EventKeys.Winners(e.Id),
                 chunk.Select(w => new HashEntry(w.Key, w.Value.ToString("N"))).ToArray());
         }
         await PublishEventAsync(e);
@@ -54,7 +59,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     /// <summary>Writes what the script needs to know of an event (MySQL stays the source of truth).</summary>
     public async Task PublishEventAsync(Event e)
     {
-        var key = AdmissionScripts.MetaKey(e.Id);
+        var key = EventKeys.Meta(e.Id);
         var transaction = Db.CreateTransaction();
         _ = transaction.KeyDeleteAsync(key);
         _ = transaction.HashSetAsync(key,

@@ -25,7 +25,19 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapGet("/reconciliation", ListReconciliationReports)
+            .WithName("ListReconciliationReports")
+            .WithSummary("The latest reconciliation report of each event (or of one, with eventId): Redis against MySQL.");
+
         return api;
+    }
+
+    public static async Task<Ok<ReconciliationReport[]>> ListReconciliationReports(
+        CouponDbContext db, string? eventId, CancellationToken cancellationToken)
+    {
+        var query = db.ReconciliationReports.AsNoTracking();
+        if (eventId is not null) query = query.Where(r => r.EventId == eventId);
+        return TypedResults.Ok(await query.OrderBy(r => r.EventId).ToArrayAsync(cancellationToken));
     }
 
     public static async Task<Results<Ok<FailedEventView[]>, ProblemHttpResult>> ListFailedEvents(

@@ -27,6 +27,19 @@ public sealed class ApplyServices(EventAdmission admission, ApplicationPublisher
             ApplyApiLog.ReleaseFailed(Logger, applicationId, eventId, userId, ex.Message);
         }
     }
+
+    /// <summary>Records an admission whose publish outcome is unknown, best effort: reconciliation finds it either way.</summary>
+    public async Task TryMarkPendingAsync(string eventId, long userId, Guid applicationId)
+    {
+        try
+        {
+            await Admission.MarkPendingAsync(eventId, userId, applicationId);
+        }
+        catch (RedisException ex)
+        {
+            ApplyApiLog.ReleaseFailed(Logger, applicationId, eventId, userId, ex.Message);
+        }
+    }
 }
 
 /// <summary>What the read handlers need, passed with [AsParameters].</summary>

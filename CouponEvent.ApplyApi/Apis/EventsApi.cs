@@ -110,6 +110,7 @@ public static class EventsApi
             default:
                 // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
                 ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
+                await services.TryMarkPendingAsync(eventId, userId, applicationId);
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
                     "Kafka did not confirm the application in time.",
                     $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable");

@@ -17,7 +17,7 @@ internal sealed partial class EventStateKeeper(
     IServiceScopeFactory scopes,
     EventAdmission admission,
     KnownEvents known,
-    ConsumerLag lag,
+    KafkaConsumerLag lag,
     IOptions<EventsOptions> events,
     IOptions<RecoveryOptions> recovery,
     TimeProvider time,

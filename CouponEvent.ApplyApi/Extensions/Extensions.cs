@@ -4,6 +4,8 @@ using CouponEvent.ApplyApi.Apis;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
+using CouponEvent.Data.Messages;
+using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Extensions;
 
@@ -28,9 +30,10 @@ internal static class Extensions
         builder.Services.AddSingleton<ApplicationPublisher>();
         builder.Services.AddScoped<EventCatalog>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(builder.GetKafkaConsumerConfig("kafka"));
+        var kafka = builder.GetKafkaConsumerConfig("kafka");
+        builder.Services.AddSingleton(sp => new KafkaConsumerLag(kafka.BootstrapServers,
+            sp.GetRequiredService<IOptions<RecoveryOptions>>().Value.ConsumerGroup, Topics.CouponCreate));
         builder.Services.AddSingleton<KnownEvents>();
-        builder.Services.AddSingleton<ConsumerLag>();
         builder.Services.AddHostedService<EventStateKeeper>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>

@@ -41,6 +41,7 @@ public sealed record CreateEventRequest(string Id, string Name, int Quantity, Da
 [JsonSerializable(typeof(ApplicationStatus))]
 [JsonSerializable(typeof(EventSummary))]
 [JsonSerializable(typeof(FailedEventView[]))]
+[JsonSerializable(typeof(Data.Model.ReconciliationReport[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary>A failed event as operators see it.</summary>

@@ -155,6 +155,66 @@ namespace CouponEvent.Data.Migrations
                     b.ToTable("failed_events", (string)null);
                 });
 
+            modelBuilder.Entity("CouponEvent.Data.Model.ReconciliationReport", b =>
+                {
+                    b.Property<string>("EventId")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)")
+                        .HasColumnName("event_id");
+
+                    b.Property<long>("Admitted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("admitted");
+
+                    b.Property<DateTimeOffset>("CheckedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("checked_at");
+
+                    b.Property<long>("FailedOpen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("failed_open");
+
+                    b.Property<long>("Issued")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued");
+
+                    b.Property<long>("IssuedWithoutAdmission")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued_without_admission");
+
+                    b.Property<long>("OverIssued")
+                        .HasColumnType("bigint")
+                        .HasColumnName("over_issued");
+
+                    b.Property<long>("Pending")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pending");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("int")
+                        .HasColumnName("quantity");
+
+                    b.Property<long>("Released")
+                        .HasColumnType("bigint")
+                        .HasColumnName("released");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("Unissued")
+                        .HasColumnType("bigint")
+                        .HasColumnName("unissued");
+
+                    b.HasKey("EventId");
+
+                    b.ToTable("reconciliation_reports", (string)null);
+                });
+
             modelBuilder.Entity("CouponEvent.Data.Model.Coupon", b =>
                 {
                     b.HasOne("CouponEvent.Data.Model.Event", null)

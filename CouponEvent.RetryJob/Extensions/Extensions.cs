@@ -1,5 +1,8 @@
 using CouponEvent.Data;
+using CouponEvent.Data.Messages;
+using CouponEvent.RetryJob.Reconciling;
 using CouponEvent.RetryJob.Retrying;
+using Microsoft.Extensions.Options;
 
 namespace CouponEvent.RetryJob.Extensions;
 
@@ -8,10 +11,18 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCouponDatabase();
+        builder.AddRedisClient("redis");
+        var kafka = builder.GetKafkaConsumerConfig("kafka");
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration("Retry").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FailedEventRetrier>();
         builder.Services.AddHostedService<RetryWorker>();
+
+        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration("Reconciliation").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new KafkaConsumerLag(kafka.BootstrapServers,
+            sp.GetRequiredService<IOptions<ReconciliationOptions>>().Value.ConsumerGroup, Topics.CouponCreate));
+        builder.Services.AddScoped<Reconciler>();
+        builder.Services.AddHostedService<ReconciliationWorker>();
     }
 }

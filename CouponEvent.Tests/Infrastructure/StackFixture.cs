@@ -23,7 +23,8 @@ public sealed class StackFixture : IAsyncLifetime
         // Retries every few hundred milliseconds, so that tests see them happen.
         App.GetProject("retryjob")
             .WithEnvironment("Retry__Interval", "00:00:00.250")
-            .WithEnvironment("Retry__BaseDelay", "00:00:00.100");
+            .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
+            .WithEnvironment("Reconciliation__Interval", "00:00:03");
         await App.StartAsync();
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", App.Options.AdminApiKey);

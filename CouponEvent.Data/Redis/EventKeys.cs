@@ -1,0 +1,30 @@
+namespace CouponEvent.Data.Redis;
+
+/// <summary>
+/// The Redis layout of an event's admission state, shared by ApplyApi (admits, releases, rebuilds) and
+/// RetryJob (reconciles). Keys of one event share the <c>{eventId}</c> hash tag: one Redis Cluster slot,
+/// so one Lua script can touch them all.
+/// </summary>
+public static class EventKeys
+{
+    /// <summary>Hash: quantity, opens, closes (unix ms). Its absence means "no state": new, or lost.</summary>
+    public static string Meta(string eventId) => $"coupon:{{{eventId}}}:meta";
+
+    /// <summary>Hash: userId → applicationId (N format) of every admitted user. Its size is the admitted count.</summary>
+    public static string Winners(string eventId) => $"coupon:{{{eventId}}}:winners";
+
+    /// <summary>Hash: userId → applicationId of admissions whose Kafka outcome was unknown, until reconciliation settles them.</summary>
+    public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
+
+    /// <summary>
+    /// KEYS: winners, pending. ARGV: userId, applicationId. Frees the slot only if it still belongs to this
+    /// application, so a late or repeated release can never free a slot that a newer application holds.
+    /// </summary>
+    public const string ReleaseScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return redis.call('HDEL', KEYS[1], ARGV[1])
+        end
+        return 0
+        """;
+}

@@ -1,0 +1,120 @@
+using CouponEvent.Data;
+using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CouponEvent.RetryJob.Reconciling;
+
+/// <summary>
+/// Compares one event's winners in Redis with its coupons and failed events in MySQL, and settles what is safe.
+/// The rule: a winner with neither a coupon nor a failed event, admitted longer ago than the grace period, while
+/// the consumer group has nothing left to read, never reached Kafka (a publish that failed or whose outcome was
+/// unknown, or a crash between admission and publish); nobody was told 202 for it, so its slot is released
+/// (only if it still holds that application). Everything that would risk over-issue (coupons beyond the
+/// quantity, coupons of users Redis does not hold) is reported, never changed.
+/// </summary>
+public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexer redis, KafkaConsumerLag lag,
+    IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
+{
+    private long? _lag;
+
+    public async Task<ReconciliationReport> ReconcileAsync(Event e, CancellationToken cancellationToken)
+    {
+        var redisDb = redis.GetDatabase();
+        var now = time.GetUtcNow();
+        var report = new ReconciliationReport { EventId = e.Id, CheckedAt = now, Quantity = e.Quantity, Status = "ok" };
+
+        if (!await redisDb.KeyExistsAsync(EventKeys.Meta(e.Id)))
+        {
+            // ApplyApi rebuilds lost state; judging winners now would release slots that MySQL still accounts for.
+            report.Status = "redis-state-missing";
+            return await SaveAsync(report, cancellationToken);
+        }
+
+        var winners = (await redisDb.HashGetAllAsync(EventKeys.Winners(e.Id)))
+            .ToDictionary(h => (long)h.Name, h => (string)h.Value!);
+        var pending = (await redisDb.HashGetAllAsync(EventKeys.Pending(e.Id))).Select(h => (long)h.Name).ToHashSet();
+        var issued = await db.Coupons.AsNoTracking().Where(c => c.EventId == e.Id).Select(c => c.UserId).ToListAsync(cancellationToken);
+        var failed = await db.FailedEvents.AsNoTracking().Where(f => f.EventId == e.Id)
+            .Select(f => new { f.UserId, f.Status }).ToListAsync(cancellationToken);
+        var inMySql = issued.Concat(failed.Select(f => f.UserId)).ToHashSet();
+
+        report.Admitted = winners.Count;
+        report.Issued = issued.Count;
+        report.FailedOpen = failed.Count(f => f.Status != FailedEventStatus.Resolved);
+        report.IssuedWithoutAdmission = issued.Count(u => !winners.ContainsKey(u));
+        report.OverIssued = Math.Max(0, issued.Count - e.Quantity);
+
+        var unissued = winners.Where(w => !inMySql.Contains(w.Key)).ToList();
+        report.Unissued = unissued.Count;
+        // A pending mark is settled once the application is in MySQL or no longer a winner.
+        foreach (var user in pending.Where(u => inMySql.Contains(u) || !winners.ContainsKey(u)))
+            await redisDb.HashDeleteAsync(EventKeys.Pending(e.Id), user);
+        report.Pending = pending.Count(u => !inMySql.Contains(u) && winners.ContainsKey(u));
+
+        var stale = unissued.Where(w => AdmittedAt(w.Value) is { } at && now - at > options.Value.Grace).ToList();
+        if (stale.Count > 0)
+        {
+            _lag ??= await lag.GetAsync();
+            if (_lag > 0)
+            {
+                report.Status = "consumer-lagging";
+            }
+            else
+            {
+                foreach (var (user, applicationId) in stale)
+                {
+                    var released = (long)await redisDb.ScriptEvaluateAsync(EventKeys.ReleaseScript,
+                        [EventKeys.Winners(e.Id), EventKeys.Pending(e.Id)], [user, applicationId]);
+                    if (released == 1)
+                    {
+                        report.Released++;
+                        LogReleased(logger, applicationId, e.Id, user);
+                    }
+                }
+            }
+        }
+
+        if (report.OverIssued > 0 || report.IssuedWithoutAdmission > 0)
+        {
+            report.Status = "attention";
+            LogAttention(logger, e.Id, report.Issued, e.Quantity, report.IssuedWithoutAdmission);
+        }
+        return await SaveAsync(report, cancellationToken);
+    }
+
+    /// <summary>Starts a new round: the consumer lag is asked at most once per round, and only when needed.</summary>
+    public void NewRound() => _lag = null;
+
+    /// <summary>Application ids are version 7 GUIDs: their first 48 bits are the admission time in unix milliseconds.</summary>
+    internal static DateTimeOffset? AdmittedAt(string applicationId)
+    {
+        if (!Guid.TryParseExact(applicationId, "N", out var id) || id.Version != 7) return null;
+        var hex = id.ToString("N")[..12];
+        return DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(hex, 16));
+    }
+
+    private async Task<ReconciliationReport> SaveAsync(ReconciliationReport r, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO reconciliation_reports
+                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, released, issued_without_admission, over_issued, status)
+            VALUES ({r.EventId}, {r.CheckedAt.UtcDateTime}, {r.Quantity}, {r.Admitted}, {r.Issued}, {r.FailedOpen}, {r.Unissued}, {r.Pending},
+                    {r.Released}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Status})
+            ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at), quantity = VALUES(quantity), admitted = VALUES(admitted),
+                issued = VALUES(issued), failed_open = VALUES(failed_open), unissued = VALUES(unissued), pending = VALUES(pending),
+                released = VALUES(released), issued_without_admission = VALUES(issued_without_admission),
+                over_issued = VALUES(over_issued), status = VALUES(status)
+            """, cancellationToken);
+        RetryJobTelemetry.ReconciliationFindings(r);
+        return r;
+    }
+
+    [LoggerMessage(3101, LogLevel.Warning, "Released the slot of application {ApplicationId} (user {UserId}, event {EventId}): admitted long ago, never reached Kafka")]
+    private static partial void LogReleased(ILogger logger, string applicationId, string eventId, long userId);
+
+    [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission")]
+    private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission);
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CouponEvent.RetryJob.Reconciling;
+
+/// <summary>Section <c>Reconciliation</c>.</summary>
+public sealed class ReconciliationOptions
+{
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How old an admission must be before a winner with nothing in MySQL may be released: far longer than a
+    /// publish can take (the producer gives up after 5 s) and than the consumer normally needs.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:06", "1.00:00:00")]
+    public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The Consumer's group (<c>Consumer:GroupId</c>): its lag must be zero before anything is released.</summary>
+    [Required]
+    public string ConsumerGroup { get; set; } = "coupon-consumer";
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CouponEvent.Data.Redis;
+using CouponEvent.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+/// <summary>The RetryJob's reconciler, against what Redis and MySQL really hold.</summary>
+[Collection("stack")]
+public sealed class ReconciliationTests(StackFixture stack)
+{
+    [Fact]
+    public async Task A_slot_admitted_long_ago_that_never_reached_Kafka_is_released_and_reported()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 1);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        // What a publish that failed (or an ApplyApi that died before publishing) leaves: a winner, nothing in Kafka.
+        var lost = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddMinutes(-5)).ToString("N");
+        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, lost);
+        await redis.GetDatabase().HashSetAsync(EventKeys.Pending(eventId), 7, lost);
+        using (var soldOut = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8))
+            Assert.Equal(HttpStatusCode.Gone, soldOut.StatusCode);
+
+        var report = await WaitForReportAsync(eventId, r => r.GetProperty("released").GetInt64() == 1);
+        Assert.Equal("ok", report.GetProperty("status").GetString());
+
+        // The event can still reach exactly its quantity.
+        using var next = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8);
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        Assert.Equal([8L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.False(await redis.GetDatabase().HashExistsAsync(EventKeys.Pending(eventId), 7));
+    }
+
+    [Fact]
+    public async Task A_coupon_without_an_admission_is_reported_and_left_alone()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 2);
+        await stack.Database.ScalarAsync(
+            "INSERT INTO coupons (event_id, user_id, application_id, issued_at) VALUES (@e, 99, UUID(), UTC_TIMESTAMP(6))", ("@e", eventId));
+
+        var report = await WaitForReportAsync(eventId, r => r.GetProperty("issuedWithoutAdmission").GetInt64() == 1);
+
+        Assert.Equal("attention", report.GetProperty("status").GetString());
+        Assert.Equal(0, report.GetProperty("admitted").GetInt64());
+        Assert.Equal([99L], await stack.Database.CouponUsersAsync(eventId));
+    }
+
+    private async Task<JsonElement> WaitForReportAsync(string eventId, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+            if (reports is [var report] && condition(report)) return report;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"No matching report for {eventId}: {JsonSerializer.Serialize(reports)}");
+            await Task.Delay(250);
+        }
+    }
+}
