@@ -5,4 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 eng/install-servers.sh
 dotnet build CouponEvent.sln -nologo -v quiet
-exec dotnet test CouponEvent.sln --no-build -nologo --logger "console;verbosity=normal" "$@"
+report=CouponEvent.Tests/bin/Debug/net10.0/fault-injection.md
+rm -f "$report"
+status=0
+dotnet test CouponEvent.sln --no-build -nologo --logger "console;verbosity=normal" "$@" || status=$?
+if [ -f "$report" ]; then
+  echo
+  echo "Fault injection: the invariant after each scenario"
+  cat "$report"
+fi
+exit $status

@@ -19,12 +19,13 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = await DistributedApplicationTesting.CreateAsync(["--mode", "local", "--replicas", "retryjob=2"], options => options with { Output = OutputLog() });
+        App = await DistributedApplicationTesting.CreateAsync(["--mode", "local", "--replicas", "retryjob=2", "--replicas", "applyapi=2"], options => options with { Output = OutputLog() });
         // Retries every few hundred milliseconds, so that tests see them happen.
         App.GetProject("retryjob")
             .WithEnvironment("Retry__Interval", "00:00:00.250")
             .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
-            .WithEnvironment("Reconciliation__Interval", "00:00:03");
+            .WithEnvironment("Reconciliation__Interval", "00:00:03")
+            .WithEnvironment("Reconciliation__Grace", "00:00:08");
         await App.StartAsync();
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", App.Options.AdminApiKey);

@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using CouponEvent.AppHost.Hosting;
+using CouponEvent.Data.Messages;
+using CouponEvent.Data.Redis;
+using CouponEvent.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+/// <summary>
+/// The promise under faults. Each scenario breaks one part of the stack in the middle of a race, then checks the
+/// invariant in MySQL: no user twice, never more than the quantity, every 202 a row, no row without a 202 (or a
+/// request whose outcome the user could not know), and in the end exactly the quantity.
+/// Users behave as users do: an answer of 503 or no answer at all means "try again".
+/// </summary>
+[Collection("stack")]
+public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper output)
+{
+    public enum Fault
+    {
+        ConsumerKilled,
+        MariaDbStopped,
+        KafkaUnreachable,
+        RedisRestartedEmpty,
+        RetryJobKilled,
+        PoisonMessages,
+        ApplyApiKilled,
+    }
+
+    [Theory]
+    [InlineData(Fault.ConsumerKilled, 1000, 100)]
+    [InlineData(Fault.ConsumerKilled, 20000, 5000)]
+    [InlineData(Fault.MariaDbStopped, 1000, 100)]
+    [InlineData(Fault.MariaDbStopped, 20000, 5000)]
+    [InlineData(Fault.KafkaUnreachable, 1000, 100)]
+    [InlineData(Fault.KafkaUnreachable, 20000, 5000)]
+    [InlineData(Fault.RedisRestartedEmpty, 1000, 100)]
+    [InlineData(Fault.RedisRestartedEmpty, 20000, 5000)]
+    [InlineData(Fault.RetryJobKilled, 1000, 100)]
+    [InlineData(Fault.RetryJobKilled, 20000, 5000)]
+    [InlineData(Fault.PoisonMessages, 1000, 100)]
+    [InlineData(Fault.PoisonMessages, 20000, 5000)]
+    [InlineData(Fault.ApplyApiKilled, 1000, 100)]
+    [InlineData(Fault.ApplyApiKilled, 20000, 5000)]
+    public async Task The_invariant_holds(Fault fault, int users, int quantity)
+    {
+        var eventId = await stack.CreateEventAsync(quantity);
+        var reserved = fault == Fault.RetryJobKilled ? await ReserveFailedEventsAsync(eventId, quantity / 5) : [];
+        var race = new Race(ApplyApiClients(), eventId);
+        var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
+
+        var running = race.RunAsync(everyone, arrivals: TimeSpan.FromSeconds(3));
+        var struckMidRace = await InjectAsync(fault, eventId, quantity, running);
+        await running;
+        // The last applicants try again once the dust settles: a slot freed by reconciliation must find a taker.
+        await race.SweepAsync(everyone, () => stack.Database.CouponCountAsync(eventId), quantity);
+
+        var rows = await stack.Database.WaitForCouponsAsync(eventId, quantity);
+        var accepted = race.Accepted.Concat(reserved).ToHashSet();
+        var lost = accepted.Except(rows).Count();
+        var unexplained = rows.Except(accepted).Except(race.Ambiguous).Count();
+        var duplicates = await stack.Database.ScalarAsync("SELECT COUNT(*) - COUNT(DISTINCT user_id) FROM coupons WHERE event_id = @e", ("@e", eventId));
+        var overIssue = Math.Max(0, rows.Count - quantity);
+
+        var row = $"| {fault} | {users:N0} / {quantity:N0} | {race.Requests:N0} | {race.Count(HttpStatusCode.Accepted):N0} | {race.Count(HttpStatusCode.Conflict):N0} | " +
+                  $"{race.Count(HttpStatusCode.Gone):N0} | {race.Count(HttpStatusCode.ServiceUnavailable):N0} | {race.Unanswered:N0} | {rows.Count:N0} | " +
+                  $"{duplicates} | {lost} | {unexplained} | {overIssue} |";
+        output.WriteLine(row);
+        Report(row);
+
+        Assert.True(struckMidRace, "the race ended before the fault: it proved nothing");
+        Assert.Equal(0, duplicates);
+        Assert.Equal(0, lost);
+        Assert.Equal(0, unexplained);
+        Assert.Equal(0, overIssue);
+        Assert.Equal(quantity, rows.Count);
+    }
+
+    /// <summary>The suite's table, in the test output folder; test.sh prints it at the end.</summary>
+    public static readonly string ReportPath = Path.Combine(AppContext.BaseDirectory, "fault-injection.md");
+
+    private static readonly Lock ReportLock = new();
+
+    private static void Report(string row)
+    {
+        lock (ReportLock)
+        {
+            if (!File.Exists(ReportPath))
+            {
+                File.WriteAllText(ReportPath,
+                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue |\n" +
+                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            }
+            File.AppendAllText(ReportPath, row + "\n");
+        }
+    }
+
+    /// <returns>Whether the race was still running when the fault struck.</returns>
+    private async Task<bool> InjectAsync(Fault fault, string eventId, int quantity, Task race)
+    {
+        // Strike once the race is under way: a tenth of the coupons in MySQL (for the RetryJob, its first retries in).
+        await WaitUntilAsync(async () => race.IsCompleted || (fault == Fault.RetryJobKilled
+            ? await stack.Database.ScalarAsync("SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) > 0
+            : await stack.Database.CouponCountAsync(eventId) >= Math.Max(10, quantity / 10)));
+        var struckMidRace = !race.IsCompleted;
+        switch (fault)
+        {
+            case Fault.ConsumerKilled:
+                var consumer = stack.App.GetProject("consumer").Instances[0];
+                await consumer.KillAsync();
+                await consumer.RestartAsync();
+                break;
+            case Fault.MariaDbStopped:
+                var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
+                await mysql.StopAsync();
+                await Task.Delay(TimeSpan.FromSeconds(10));
+                await mysql.StartAsync();
+                break;
+            case Fault.KafkaUnreachable:
+                var kafka = stack.App.GetResource<KafkaResource>("kafka").Cluster;
+                kafka.SetBrokerDown(1);
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                kafka.SetBrokerUp(1);
+                break;
+            case Fault.RedisRestartedEmpty:
+                var redis = stack.App.GetResource<RedisResource>("redis").Server;
+                await redis.StopAsync(wipe: true);
+                await redis.StartAsync();
+                break;
+            case Fault.RetryJobKilled:
+                // It is working through the reserved failed events: kill it mid-transaction, its twin carries on.
+                var retryJob = stack.App.GetProject("retryjob").Instances[0];
+                await retryJob.KillAsync();
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await retryJob.RestartAsync();
+                break;
+            case Fault.PoisonMessages:
+                using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+                {
+                    for (var i = 0; i < 50; i++)
+                        producer.Produce(Topics.CouponCreate, new Message<string, byte[]> { Key = $"poison-{i}", Value = Encoding.UTF8.GetBytes($"{{\"poison\":{i}}}") });
+                    producer.Flush(TimeSpan.FromSeconds(10));
+                }
+                break;
+            case Fault.ApplyApiKilled:
+                var applyApi = stack.App.GetProject("applyapi").Instances[1];
+                await applyApi.KillAsync();
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                await applyApi.RestartAsync();
+                break;
+        }
+        return struckMidRace;
+    }
+
+    /// <summary>Failed events of admitted users (their slots taken in Redis), for the RetryJob to work through.</summary>
+    private async Task<HashSet<long>> ReserveFailedEventsAsync(string eventId, int count)
+    {
+        var reserved = Enumerable.Range(1, count).Select(i => 1_000_000L + i).ToHashSet();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        var rows = new StringBuilder();
+        var entries = new List<HashEntry>();
+        foreach (var user in reserved)
+        {
+            var applicationId = Guid.CreateVersion7();
+            entries.Add(new HashEntry(user, applicationId.ToString("N")));
+            rows.Append(rows.Length == 0 ? "" : ",").Append($"('{applicationId}', @e, {user}, 'injected', 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
+        }
+        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), entries.ToArray());
+        await stack.Database.ScalarAsync($"""
+            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
+            VALUES {rows}
+            """, ("@e", eventId));
+        return reserved;
+    }
+
+    private List<HttpClient> ApplyApiClients() =>
+        stack.App.GetProject("applyapi").Instances.Select(i => new HttpClient { BaseAddress = new Uri(i.Url), Timeout = TimeSpan.FromSeconds(30) }).ToList();
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
+    }
+
+    /// <summary>Users and their answers. A user keeps trying (on another replica, after a second) until a definite answer.</summary>
+    private sealed class Race(List<HttpClient> clients, string eventId)
+    {
+        private readonly ConcurrentDictionary<long, HttpStatusCode?> _final = new();
+        private readonly ConcurrentDictionary<HttpStatusCode, int> _counts = new();
+        private int _requests;
+        private int _unanswered;
+
+        public int Requests => _requests;
+        public int Unanswered => _unanswered;
+        /// <summary>Users who sent a request whose outcome they could not know (no answer, or 503 outcome-unknown).</summary>
+        public ConcurrentDictionary<long, bool> AmbiguousUsers { get; } = new();
+        public IEnumerable<long> Ambiguous => AmbiguousUsers.Keys;
+        public HashSet<long> Accepted => _final.Where(f => f.Value == HttpStatusCode.Accepted).Select(f => f.Key).ToHashSet();
+        public int Count(HttpStatusCode status) => _counts.GetValueOrDefault(status);
+
+        /// <param name="arrivals">First applications arrive spread evenly over this time, as a burst does.</param>
+        public async Task RunAsync(IReadOnlyList<long> users, TimeSpan arrivals = default)
+        {
+            var waiting = users.ToList();
+            var start = DateTime.UtcNow;
+            for (var round = 0; waiting.Count > 0 && round < 90; round++)
+            {
+                if (round > 0) await Task.Delay(TimeSpan.FromSeconds(1));
+                var order = waiting.Select((user, index) => (user, at: arrivals * index / waiting.Count)).ToList();
+                await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (next, _) =>
+                {
+                    var wait = next.at - (DateTime.UtcNow - start);
+                    if (round == 0 && wait > TimeSpan.Zero) await Task.Delay(wait);
+                    _final[next.user] = await ApplyAsync(next.user, round);
+                });
+                waiting = waiting.Where(u => _final[u] is null).ToList();
+            }
+        }
+
+        /// <summary>Users without a coupon apply again until the event is full or nothing changes.</summary>
+        public async Task SweepAsync(IReadOnlyList<long> users, Func<Task<long>> coupons, int quantity)
+        {
+            for (var round = 0; round < 40 && await coupons() < quantity; round++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await RunAsync(users.Where(u => _final[u] is HttpStatusCode.Gone).Take(200).ToList());
+            }
+        }
+
+        /// <returns>The definite answer, or null when the user must try again.</returns>
+        private async Task<HttpStatusCode?> ApplyAsync(long user, int round)
+        {
+            Interlocked.Increment(ref _requests);
+            try
+            {
+                using var response = await clients[(int)((user + round) % clients.Count)]
+                    .PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId = user });
+                _counts.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response.StatusCode;
+                var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (problem.GetProperty("type").GetString() == "urn:couponevent:outcome-unknown") AmbiguousUsers[user] = true;
+                return null;
+            }
+            catch (HttpRequestException)
+            {
+                // The replica died with the request: it may have admitted and published it.
+                Interlocked.Increment(ref _unanswered);
+                AmbiguousUsers[user] = true;
+                return null;
+            }
+        }
+    }
+}
