@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -7,33 +6,34 @@ namespace Microsoft.Extensions.Hosting;
 /// How many messages of a topic a consumer group has not committed yet, over all partitions.
 /// Zero means the group has processed everything the brokers hold.
 /// </summary>
-public sealed class KafkaConsumerLag(string bootstrapServers, string groupId, string topic) : IDisposable
+public sealed class KafkaConsumerLag(string bootstrapServers, string groupId, string topic)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build());
-    // Watermarks come from a consumer handle; it never joins the group (no Subscribe).
-    private readonly Lazy<IConsumer<Ignore, Ignore>> _probe = new(() =>
-        new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId }).Build());
 
-    public async Task<long> GetAsync()
+    public Task<long> GetAsync() => Task.Run(() =>
     {
-        var metadata = _admin.Value.GetMetadata(topic, Timeout);
-        var partitions = metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var committed = await _admin.Value.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(groupId, partitions)]);
-        var lag = 0L;
-        foreach (var offset in committed.Single().Partitions)
+        // A fresh, short-lived handle for each (rare) question: a long-lived one can sit on a connection that a broker
+        // outage left dead. It never joins the group (no Subscribe); it only reads the group's committed offsets.
+        // (The admin API's ListConsumerGroupOffsets is avoided: during a broker outage it has aborted the process
+        // with a librdkafka assertion in rd_kafka_enq_once_del_source_return.)
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
-            var watermarks = _probe.Value.QueryWatermarkOffsets(offset.TopicPartition, Timeout);
+            BootstrapServers = bootstrapServers,
+            GroupId = groupId,
+            SocketTimeoutMs = 5000,
+        }).Build();
+        using var metadataClient = new DependentAdminClientBuilder(probe.Handle).Build();
+
+        var partitions = metadataClient.GetMetadata(topic, Timeout).Topics.Single().Partitions
+            .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var lag = 0L;
+        foreach (var offset in probe.Committed(partitions, Timeout))
+        {
+            var watermarks = probe.QueryWatermarkOffsets(offset.TopicPartition, Timeout);
             // No commit yet: everything still in the partition is unconsumed.
             var consumed = offset.Offset.Value >= 0 ? offset.Offset.Value : watermarks.Low.Value;
             lag += Math.Max(0, watermarks.High.Value - consumed);
         }
         return lag;
-    }
-
-    public void Dispose()
-    {
-        if (_admin.IsValueCreated) _admin.Value.Dispose();
-        if (_probe.IsValueCreated) _probe.Value.Dispose();
-    }
+    });
 }

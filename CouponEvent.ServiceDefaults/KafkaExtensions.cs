@@ -60,17 +60,16 @@ public static class KafkaExtensions
     }
 
     /// <summary>Healthy when a broker answers a metadata request within two seconds.</summary>
-    private sealed class KafkaHealthCheck(string bootstrapServers) : IHealthCheck, IDisposable
+    private sealed class KafkaHealthCheck(string bootstrapServers) : IHealthCheck
     {
-        private readonly Lazy<IAdminClient> _admin = new(() =>
-            new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build());
-
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.Run(() =>
             {
                 try
                 {
-                    var metadata = _admin.Value.GetMetadata(TimeSpan.FromSeconds(2));
+                    // A fresh client per check: a long-lived one can sit on a connection a broker outage left dead.
+                    using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers, SocketTimeoutMs = 2000 }).Build();
+                    var metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
                     return metadata.Brokers.Count > 0
                         ? HealthCheckResult.Healthy($"{metadata.Brokers.Count} broker(s)")
                         : HealthCheckResult.Unhealthy("No broker answered");
@@ -80,10 +79,5 @@ public static class KafkaExtensions
                     return HealthCheckResult.Unhealthy("Kafka metadata request failed", ex);
                 }
             }, cancellationToken);
-
-        public void Dispose()
-        {
-            if (_admin.IsValueCreated) _admin.Value.Dispose();
-        }
     }
 }

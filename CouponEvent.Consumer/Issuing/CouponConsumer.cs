@@ -8,9 +8,10 @@ using MySqlConnector;
 namespace CouponEvent.Consumer.Issuing;
 
 /// <summary>
-/// Reads <c>coupon_create</c> in batches and turns them into coupon rows. Offsets are committed only after
-/// the batch's rows are committed, so a crash at any point means redelivery, never loss; the unique key makes
-/// redelivery harmless. While MySQL is away the same batch is retried with backoff and nothing is committed.
+/// Reads <c>coupon_create</c> in batches and turns them into coupon rows. A batch's offsets are stored only after
+/// its rows are committed, and librdkafka commits stored offsets every second (retrying a failed commit, and on
+/// rebalance and close), so a crash at any point means redelivery, never loss; the unique key makes redelivery
+/// harmless. While MySQL is away the same batch is retried with backoff and no offset moves.
 /// </summary>
 public sealed partial class CouponConsumer(
     ConsumerConfig kafkaConfig,
@@ -31,7 +32,10 @@ public sealed partial class CouponConsumer(
         var config = new ConsumerConfig(kafkaConfig.ToDictionary(p => p.Key, p => p.Value))
         {
             GroupId = settings.GroupId,
-            EnableAutoCommit = false,
+            // Commit what we stored, in the background; a commit that fails is retried, not lost while idle.
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoCommitIntervalMs = kafkaConfig.AutoCommitIntervalMs ?? 1000,
             AutoOffsetReset = kafkaConfig.AutoOffsetReset ?? AutoOffsetReset.Earliest,
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
@@ -50,7 +54,7 @@ public sealed partial class CouponConsumer(
                 if (batch.Count == 0) continue;
 
                 await IssueAsync(batch, settings, stoppingToken);
-                Commit(consumer, batch);
+                StoreOffsets(consumer, batch);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -168,19 +172,19 @@ public sealed partial class CouponConsumer(
         ConsumerTelemetry.PoisonMessages.Add(1);
     }
 
-    private void Commit(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch)
+    private void StoreOffsets(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch)
     {
-        var offsets = batch
-            .GroupBy(r => r.TopicPartition)
-            .Select(g => new TopicPartitionOffset(g.Key, g.Max(r => r.Offset.Value) + 1));
-        try
+        foreach (var partition in batch.GroupBy(r => r.TopicPartition))
         {
-            consumer.Commit(offsets);
-        }
-        catch (KafkaException ex)
-        {
-            // Typically a rebalance took the partitions away: their new owner re-reads them, harmlessly.
-            LogCommitFailed(logger, ex.Error.Reason);
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(partition.Key, partition.Max(r => r.Offset.Value) + 1));
+            }
+            catch (KafkaException ex)
+            {
+                // A rebalance took the partition away: its new owner re-reads it, harmlessly.
+                LogOffsetNotStored(logger, ex.Error.Reason);
+            }
         }
     }
 
@@ -211,6 +215,6 @@ public sealed partial class CouponConsumer(
     [LoggerMessage(2005, LogLevel.Error, "Poison message at {Position}: {Reason}; sent to the dead-letter topic")]
     private static partial void LogPoison(ILogger logger, string position, string reason);
 
-    [LoggerMessage(2006, LogLevel.Warning, "Offset commit failed: {Reason}")]
-    private static partial void LogCommitFailed(ILogger logger, string reason);
+    [LoggerMessage(2006, LogLevel.Warning, "Offset not stored: {Reason}")]
+    private static partial void LogOffsetNotStored(ILogger logger, string reason);
 }

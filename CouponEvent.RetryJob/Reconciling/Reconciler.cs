@@ -18,9 +18,11 @@ namespace CouponEvent.RetryJob.Reconciling;
 public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexer redis, KafkaConsumerLag lag,
     IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
 {
+    // Asked at most once per round (a Reconciler lives for one round), and only when something is stale.
     private long? _lag;
 
-    public async Task<ReconciliationReport> ReconcileAsync(Event e, CancellationToken cancellationToken)
+    /// <param name="thorough">Compare user by user even when the counts agree (a costly read of every winner and row).</param>
+    public async Task<ReconciliationReport> ReconcileAsync(Event e, bool thorough, CancellationToken cancellationToken)
     {
         var redisDb = redis.GetDatabase();
         var now = time.GetUtcNow();
@@ -32,6 +34,8 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
             report.Status = "redis-state-missing";
             return await SaveAsync(report, cancellationToken);
         }
+
+        if (!thorough && await CountsAgreeAsync(e, report, cancellationToken)) return await SaveAsync(report, cancellationToken);
 
         var winners = (await redisDb.HashGetAllAsync(EventKeys.Winners(e.Id)))
             .ToDictionary(h => (long)h.Name, h => (string)h.Value!);
@@ -85,8 +89,19 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         return await SaveAsync(report, cancellationToken);
     }
 
-    /// <summary>Starts a new round: the consumer lag is asked at most once per round, and only when needed.</summary>
-    public void NewRound() => _lag = null;
+    /// <summary>
+    /// The cheap check: every winner accounted for by a coupon or an open failed event, nothing pending, not
+    /// over the quantity. Equal counts could still hide a pair of opposite anomalies; the thorough rounds find those.
+    /// </summary>
+    private async Task<bool> CountsAgreeAsync(Event e, ReconciliationReport report, CancellationToken cancellationToken)
+    {
+        var redisDb = redis.GetDatabase();
+        report.Admitted = await redisDb.HashLengthAsync(EventKeys.Winners(e.Id));
+        var pending = await redisDb.HashLengthAsync(EventKeys.Pending(e.Id));
+        report.Issued = await db.Coupons.LongCountAsync(c => c.EventId == e.Id, cancellationToken);
+        report.FailedOpen = await db.FailedEvents.LongCountAsync(f => f.EventId == e.Id && f.Status != FailedEventStatus.Resolved, cancellationToken);
+        return pending == 0 && report.Issued <= e.Quantity && report.Admitted == report.Issued + report.FailedOpen;
+    }
 
     /// <summary>Application ids are version 7 GUIDs: their first 48 bits are the admission time in unix milliseconds.</summary>
     internal static DateTimeOffset? AdmittedAt(string applicationId)

@@ -34,8 +34,9 @@ public sealed class AppHostWiringTests(StackFixture stack)
         foreach (var name in new[] { "applyapi", "consumer", "retryjob" })
         {
             using var client = stack.App.CreateHttpClient(name);
-            Assert.Equal("Healthy", await client.GetStringAsync("/health"));
             Assert.Equal("Healthy", await client.GetStringAsync("/alive"));
+            // Other tests break servers on purpose; a service reports healthy again once they are back.
+            await Eventually.HoldsAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30));
         }
     }
 }

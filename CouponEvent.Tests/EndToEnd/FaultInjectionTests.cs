@@ -56,7 +56,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
 
         var running = race.RunAsync(everyone, arrivals: TimeSpan.FromSeconds(3));
-        var struckMidRace = await InjectAsync(fault, eventId, quantity, running);
+        var struckMidRace = await InjectAsync(fault, eventId, race, users / 10, running);
         await running;
         // The last applicants try again once the dust settles: a slot freed by reconciliation must find a taker.
         await race.SweepAsync(everyone, () => stack.Database.CouponCountAsync(eventId), quantity);
@@ -102,13 +102,13 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     }
 
     /// <returns>Whether the race was still running when the fault struck.</returns>
-    private async Task<bool> InjectAsync(Fault fault, string eventId, int quantity, Task race)
+    private async Task<bool> InjectAsync(Fault fault, string eventId, Race race, int strikeAfter, Task running)
     {
-        // Strike once the race is under way: a tenth of the coupons in MySQL (for the RetryJob, its first retries in).
-        await WaitUntilAsync(async () => race.IsCompleted || (fault == Fault.RetryJobKilled
+        // Strike once the race is under way: a tenth of the users answered (for the RetryJob, its first retries in).
+        await Eventually.HoldsAsync(async () => running.IsCompleted || (fault == Fault.RetryJobKilled
             ? await stack.Database.ScalarAsync("SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) > 0
-            : await stack.Database.CouponCountAsync(eventId) >= Math.Max(10, quantity / 10)));
-        var struckMidRace = !race.IsCompleted;
+            : race.Requests >= strikeAfter));
+        var struckMidRace = !running.IsCompleted;
         switch (fault)
         {
             case Fault.ConsumerKilled:
@@ -182,11 +182,6 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     private List<HttpClient> ApplyApiClients() =>
         stack.App.GetProject("applyapi").Instances.Select(i => new HttpClient { BaseAddress = new Uri(i.Url), Timeout = TimeSpan.FromSeconds(30) }).ToList();
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
-    }
 
     /// <summary>Users and their answers. A user keeps trying (on another replica, after a second) until a definite answer.</summary>
     private sealed class Race(List<HttpClient> clients, string eventId)

@@ -19,7 +19,7 @@ public sealed class RetryTests(StackFixture stack)
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
         }
-        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 0", ("@e", eventId)) == 1);
         Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
 
@@ -27,7 +27,7 @@ public sealed class RetryTests(StackFixture stack)
         await stack.Database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
 
         Assert.Equal([99L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
-        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == 1);
     }
 
@@ -50,7 +50,7 @@ public sealed class RetryTests(StackFixture stack)
             """, ("@e", eventId));
 
         Assert.Equal(rows, (await stack.Database.WaitForCouponsAsync(eventId, rows)).Count);
-        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == rows);
         // Each row was claimed once: one attempt added to the consumer's one. SKIP LOCKED at work.
         Assert.Equal(rows, await stack.Database.ScalarAsync(
@@ -67,18 +67,8 @@ public sealed class RetryTests(StackFixture stack)
             VALUES (UUID(), @e, 5, 'test', 9, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
             """, ("@e", eventId));
 
-        await WaitUntilAsync(async () => await stack.Database.ScalarAsync(
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
             "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 2 AND attempts = 10", ("@e", eventId)) == 1);
         Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not hold within 30 s.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -42,6 +42,22 @@ public sealed class StackFixture : IAsyncLifetime
         };
     }
 
+    /// <summary>
+    /// A race whose users, told 503, try again a second later (as users do) until every one has a definite answer.
+    /// </summary>
+    public static async Task<RaceResult> RaceUntilAnsweredAsync(HttpClient client, string eventId, IReadOnlyList<long> users, int workers = 32)
+    {
+        var answers = new Dictionary<long, HttpStatusCode>((await RaceAsync(client, eventId, users, workers)).Answers);
+        for (var round = 0; round < 60 && answers.ContainsValue(HttpStatusCode.ServiceUnavailable); round++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var retry = await RaceAsync(client, eventId,
+                answers.Where(a => a.Value == HttpStatusCode.ServiceUnavailable).Select(a => a.Key).ToList(), workers);
+            foreach (var (user, status) in retry.Answers) answers[user] = status;
+        }
+        return new RaceResult(answers);
+    }
+
     public async Task DisposeAsync()
     {
         ApplyApi?.Dispose();
