@@ -11,6 +11,9 @@ internal static partial class ApplyApiLog
     [LoggerMessage(1003, LogLevel.Error, "Kafka outcome unknown for application {ApplicationId} (user {UserId}, event {EventId}); slot kept for reconciliation")]
     public static partial void PublishOutcomeUnknown(ILogger logger, Guid applicationId, string eventId, long userId);
 
+    [LoggerMessage(1005, LogLevel.Warning, "Could not mark application {ApplicationId} (user {UserId}, event {EventId}) pending; reconciliation finds it anyway: {Reason}")]
+    public static partial void MarkPendingFailed(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
+
     [LoggerMessage(1004, LogLevel.Error, "Could not release the slot of application {ApplicationId} (user {UserId}, event {EventId}): {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
 }

@@ -32,8 +32,11 @@ public sealed partial class MockKafkaCluster : IDisposable
     public static MockKafkaCluster Start(int brokers = 1)
     {
         var error = new byte[512];
-        // The cluster lives inside a librdkafka handle; a producer handle with default configuration will do.
-        var client = rd_kafka_new(0, 0, error, (nuint)error.Length);
+        // The cluster lives inside a librdkafka handle; a producer handle will do. Errors only in its log: it has
+        // no bootstrap servers of its own and would otherwise say so at every start.
+        var conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "log_level", "3", error, (nuint)error.Length);
+        var client = rd_kafka_new(0, conf, error, (nuint)error.Length);
         if (client == 0) throw new InvalidOperationException($"rd_kafka_new failed: {System.Text.Encoding.UTF8.GetString(error).TrimEnd('\0')}");
         var cluster = rd_kafka_mock_cluster_new(client, brokers);
         if (cluster == 0)
@@ -90,6 +93,12 @@ public sealed partial class MockKafkaCluster : IDisposable
 
     [LibraryImport(Library)]
     private static partial void rd_kafka_destroy(nint rk);
+
+    [LibraryImport(Library)]
+    private static partial nint rd_kafka_conf_new();
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_conf_set(nint conf, string name, string value, byte[] errstr, nuint errstrSize);
 
     [LibraryImport(Library)]
     private static partial nint rd_kafka_mock_cluster_new(nint rk, int brokerCount);

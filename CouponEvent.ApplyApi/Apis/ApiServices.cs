@@ -37,7 +37,7 @@ public sealed class ApplyServices(EventAdmission admission, ApplicationPublisher
         }
         catch (RedisException ex)
         {
-            ApplyApiLog.ReleaseFailed(Logger, applicationId, eventId, userId, ex.Message);
+            ApplyApiLog.MarkPendingFailed(Logger, applicationId, eventId, userId, ex.Message);
         }
     }
 }
