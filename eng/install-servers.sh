@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the servers that local mode runs (Debian/Ubuntu packages), only when they are missing.
 # Nothing is started or enabled as a system service: the AppHost and the tests start private instances.
+# Extra package names (e.g. wrk) are installed too when their command is missing.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } || missing+=(mariadb-server)
+for extra in "$@"; do command -v "$extra" >/dev/null 2>&1 || missing+=("$extra"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
