@@ -16,4 +16,13 @@ internal static partial class ApplyApiLog
 
     [LoggerMessage(1004, LogLevel.Error, "Could not release the slot of application {ApplicationId} (user {UserId}, event {EventId}): {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
+
+    [LoggerMessage(1006, LogLevel.Information, "Event {EventId} is sold out ({Winners} winners): answering from memory")]
+    public static partial void SoldOutLearnt(ILogger logger, string eventId, int winners);
+
+    [LoggerMessage(1007, LogLevel.Information, "Event {EventId} changed: asking Redis again")]
+    public static partial void SoldOutForgotten(ILogger logger, string eventId);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Could not read the winners of sold-out event {EventId}; Redis keeps answering: {Reason}")]
+    public static partial void SoldOutLearnFailed(ILogger logger, string eventId, string reason);
 }

@@ -23,6 +23,10 @@ public static class KafkaExtensions
         config.Acks ??= Acks.All;
         // Back within a second of a broker's return (librdkafka waits up to 10 s by default).
         config.ReconnectBackoffMaxMs ??= 1000;
+        // Every produce here has a request waiting on its acknowledgement: librdkafka's 5 ms linger would be
+        // most of the request's time. Batches still form from what arrives while a request is in flight.
+        config.LingerMs ??= 0.5;
+        config.SocketNagleDisable ??= true;
         configure?.Invoke(config);
 
         builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(config).Build());

@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 ASPNETCORE_URLS=http://127.0.0.1:$trivial_port dotnet bench/Trivial/bin/Release/net10.0/Trivial.dll >"$work/trivial.log" 2>&1 &
 pids+=($!)
-COUPONEVENT_ADMIN_API_KEY=$key dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
+COUPONEVENT_ADMIN_API_KEY=$key DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
   --mode local --port applyapi=$api_port >"$work/apphost.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 120); do grep -q "CouponEvent is running" "$work/apphost.log" && break; sleep 1; done

@@ -52,13 +52,20 @@ public sealed class ProjectResource(string name, ProjectInfo project) : Resource
         return this;
     }
 
+    /// <summary>
+    /// The services run in the AppHost's own environment, as under Aspire: Development unless the AppHost was
+    /// started with <c>DOTNET_ENVIRONMENT</c> (the benchmark runs them in Production).
+    /// </summary>
+    private static string EnvironmentName =>
+        Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } name ? name : "Development";
+
     internal Dictionary<string, string?> BuildEnvironment(int port, string? otlpEndpoint)
     {
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = EnvironmentName,
+            ["DOTNET_ENVIRONMENT"] = EnvironmentName,
             ["OTEL_SERVICE_NAME"] = Name,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={Guid.NewGuid():N}",
             // No colour codes in captured output; the AppHost adds its own prefixes.

@@ -22,7 +22,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     public async Task<bool> ReleaseAsync(string eventId, long userId, Guid applicationId) =>
         (long)await Db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
             [EventKeys.Winners(eventId), EventKeys.Pending(eventId)],
-            [userId, applicationId.ToString("N")]) == 1;
+            [userId, applicationId.ToString("N"), eventId]) == 1;
 
     /// <summary>Marks an admission whose Kafka outcome is unknown, for reconciliation to settle.</summary>
     public async Task MarkPendingAsync(string eventId, long userId, Guid applicationId) =>
@@ -68,6 +68,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
             .. e.OpensAt is { } opens ? [new HashEntry("opens", opens.ToUnixTimeMilliseconds())] : Array.Empty<HashEntry>(),
             .. e.ClosesAt is { } closes ? [new HashEntry("closes", closes.ToUnixTimeMilliseconds())] : Array.Empty<HashEntry>(),
         ]);
+        _ = transaction.PublishAsync(RedisChannel.Literal(EventKeys.Changes), e.Id);
         await transaction.ExecuteAsync();
     }
 }

@@ -61,17 +61,26 @@ public static class EventsApi
         var userId = body.UserId;
         var applicationId = Guid.CreateVersion7();
         AdmissionOutcome outcome;
-        long position;
-        try
+        long position = 0;
+        if (services.SoldOut.Answer(eventId, userId) is { } known)
         {
-            (outcome, position) = await services.Admission.AdmitAsync(eventId, userId, applicationId);
+            // The burst after the last coupon: answered from memory, Redis is not asked.
+            outcome = known;
         }
-        catch (RedisException ex)
+        else
         {
-            // The script may have run before the connection failed. Nothing was published, so freeing is safe.
-            ApplyApiLog.RedisFailed(services.Logger, eventId, userId, ex.Message);
-            await services.TryReleaseAsync(eventId, userId, applicationId);
-            return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable");
+            try
+            {
+                (outcome, position) = await services.Admission.AdmitAsync(eventId, userId, applicationId);
+            }
+            catch (RedisException ex)
+            {
+                // The script may have run before the connection failed. Nothing was published, so freeing is safe.
+                ApplyApiLog.RedisFailed(services.Logger, eventId, userId, ex.Message);
+                await services.TryReleaseAsync(eventId, userId, applicationId);
+                return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable");
+            }
+            if (outcome == AdmissionOutcome.SoldOut) services.SoldOut.Noticed(eventId);
         }
 
         switch (outcome)

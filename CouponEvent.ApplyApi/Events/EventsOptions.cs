@@ -49,3 +49,15 @@ public sealed class RecoveryOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
+
+/// <summary>Section <c>SoldOut</c>: how instances remember sold-out events.</summary>
+public sealed class SoldOutOptions
+{
+    /// <summary>How often a remembered event's winner count is checked against Redis, in case an announcement was lost.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Events with more coupons than this are not remembered (their winner set would cost memory); Redis answers them.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxCachedWinners { get; set; } = 1_000_000;
+}

@@ -28,6 +28,9 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();
         builder.Services.AddSingleton<ApplicationPublisher>();
+        builder.Services.AddOptions<SoldOutOptions>().BindConfiguration("SoldOut").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SoldOutEvents>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SoldOutEvents>());
         builder.Services.AddScoped<EventCatalog>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
         var kafka = builder.GetKafkaConsumerConfig("kafka");

@@ -17,13 +17,22 @@ public static class EventKeys
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
 
     /// <summary>
-    /// KEYS: winners, pending. ARGV: userId, applicationId. Frees the slot only if it still belongs to this
-    /// application, so a late or repeated release can never free a slot that a newer application holds.
+    /// Pub/sub channel on which each change that can reopen an event is announced (message: the event id):
+    /// a released slot, a written or rebuilt event. ApplyApi instances drop what they cached about it.
+    /// </summary>
+    public const string Changes = "coupon:changes";
+
+    /// <summary>
+    /// KEYS: winners, pending. ARGV: userId, applicationId, eventId. Frees the slot only if it still belongs to this
+    /// application, so a late or repeated release can never free a slot that a newer application holds,
+    /// and announces the change on <see cref="Changes"/>.
     /// </summary>
     public const string ReleaseScript = """
         if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
             redis.call('HDEL', KEYS[2], ARGV[1])
-            return redis.call('HDEL', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[1], ARGV[1])
+            redis.call('PUBLISH', 'coupon:changes', ARGV[3])
+            return 1
         end
         return 0
         """;

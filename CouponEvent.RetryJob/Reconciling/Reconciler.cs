@@ -71,7 +71,7 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
                 foreach (var (user, applicationId) in stale)
                 {
                     var released = (long)await redisDb.ScriptEvaluateAsync(EventKeys.ReleaseScript,
-                        [EventKeys.Winners(e.Id), EventKeys.Pending(e.Id)], [user, applicationId]);
+                        [EventKeys.Winners(e.Id), EventKeys.Pending(e.Id)], [user, applicationId, e.Id]);
                     if (released == 1)
                     {
                         report.Released++;

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.Data.Redis;
+using CouponEvent.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace CouponEvent.Tests.Integration;
+
+/// <summary>The sold-out short circuit: the burst after the last coupon is answered from memory, and a reopened event is noticed.</summary>
+[Collection("stack")]
+public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
+{
+    private ConnectionMultiplexer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync($"{stack.App.GetConnectionString("redis")},allowAdmin=true");
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task After_the_last_coupon_losers_get_410_and_winners_409_without_a_script_run_in_Redis()
+    {
+        await using var factory = new ApplyApiFactory(stack);
+        using var client = factory.CreateClient();
+        var eventId = await SellOutAsync(client, factory, quantity: 3);
+
+        var scriptsBefore = await ScriptCallsAsync();
+        var answers = new List<HttpStatusCode>();
+        for (var user = 1; user <= 200; user++)
+        {
+            using var response = await StackFixture.ApplyAsync(client, eventId, user);
+            answers.Add(response.StatusCode);
+        }
+        var scripts = await ScriptCallsAsync() - scriptsBefore;
+
+        Assert.Equal([HttpStatusCode.Conflict, HttpStatusCode.Conflict, HttpStatusCode.Conflict], answers.Take(3));
+        Assert.All(answers.Skip(3), status => Assert.Equal(HttpStatusCode.Gone, status));
+        // Other replicas of the stack may run a script now and then; 200 requests through Redis would be 200.
+        Assert.InRange(scripts, 0, 5);
+        using var gone = await StackFixture.ApplyAsync(client, eventId, 1000);
+        var problem = await gone.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("urn:couponevent:sold-out", problem.GetProperty("type").GetString());
+        Assert.Equal(3, await CountAsync(client, eventId));
+    }
+
+    [Fact]
+    public async Task A_slot_released_as_reconciliation_does_reopens_the_event_for_the_next_user_within_a_second()
+    {
+        await using var factory = new ApplyApiFactory(stack);
+        using var client = factory.CreateClient();
+        var eventId = await SellOutAsync(client, factory, quantity: 3);
+
+        var db = _redis.GetDatabase();
+        var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), 2))!;
+        Assert.Equal(1, (long)await db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
+            [EventKeys.Winners(eventId), EventKeys.Pending(eventId)], [2, applicationId, eventId]));
+        var released = Stopwatch.StartNew();
+
+        HttpStatusCode status;
+        var user = 100;
+        do
+        {
+            using var response = await StackFixture.ApplyAsync(client, eventId, user++);
+            status = response.StatusCode;
+        } while (status == HttpStatusCode.Gone && released.Elapsed < TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.True(released.Elapsed < TimeSpan.FromSeconds(1), $"Reopened after {released.ElapsedMilliseconds} ms.");
+        using var next = await StackFixture.ApplyAsync(client, eventId, 10_000);
+        Assert.Equal(HttpStatusCode.Gone, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_change_whose_announcement_is_lost_is_noticed_by_the_periodic_check()
+    {
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("SoldOut:CheckInterval", "00:00:00.200"));
+        using var client = factory.CreateClient();
+        var eventId = await SellOutAsync(client, factory, quantity: 2);
+
+        // A slot freed behind the instances' back: no announcement on the channel.
+        await _redis.GetDatabase().HashDeleteAsync(EventKeys.Winners(eventId), 1);
+        var soldOut = factory.Services.GetRequiredService<SoldOutEvents>();
+        await Eventually.HoldsAsync(() => Task.FromResult(!soldOut.IsKnown(eventId)), TimeSpan.FromSeconds(5));
+
+        using var response = await StackFixture.ApplyAsync(client, eventId, 500);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>Creates an event, fills it with users 1..quantity, and waits until this instance has learnt it is sold out.</summary>
+    private async Task<string> SellOutAsync(HttpClient client, ApplyApiFactory factory, int quantity)
+    {
+        var eventId = await stack.CreateEventAsync(quantity);
+        for (var user = 1; user <= quantity; user++)
+        {
+            using var admitted = await StackFixture.ApplyAsync(client, eventId, user);
+            Assert.Equal(HttpStatusCode.Accepted, admitted.StatusCode);
+        }
+        using var first = await StackFixture.ApplyAsync(client, eventId, quantity + 1);
+        Assert.Equal(HttpStatusCode.Gone, first.StatusCode);
+        var soldOut = factory.Services.GetRequiredService<SoldOutEvents>();
+        await Eventually.HoldsAsync(() => Task.FromResult(soldOut.IsKnown(eventId)), TimeSpan.FromSeconds(10));
+        return eventId;
+    }
+
+    private async Task<long> ScriptCallsAsync()
+    {
+        var server = _redis.GetServers().Single();
+        var stats = await server.InfoAsync("commandstats");
+        return stats.SelectMany(g => g)
+            .Where(kv => kv.Key is "cmdstat_evalsha" or "cmdstat_eval")
+            .Sum(kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1]));
+    }
+
+    private static async Task<long> CountAsync(HttpClient client, string eventId) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}")).GetProperty("admitted").GetInt64();
+}
