@@ -5,6 +5,8 @@ if (AppHostRunner.Parse(args) is not var (options, replicas)) return;
 var builder = new DistributedApplicationBuilder(options) { Replicas = replicas };
 
 var redis = builder.AddRedis("redis");
+// Local mode's mock broker keeps only the last 5 MiB of each partition, and scans a partition's whole log on every
+// fetch: more partitions hold a longer backlog but cost more per fetch (bench/README.md). Six hold ~30 MiB.
 var kafka = builder.AddKafka("kafka").WithTopic(Topics.CouponCreate, partitions: 6);
 var coupondb = builder.AddMySql("mysql").AddDatabase("coupondb");
 

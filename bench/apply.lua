@@ -1,24 +1,37 @@
 -- wrk script: POST one application per request.
--- USERS=N (env) draws user ids from 1..N; unset, from 1..2^31 (practically every request a new user).
-local users = tonumber(os.getenv("USERS") or "2147483647")
+-- USERS=N (env) draws user ids at random from 1..N (to meet duplicates); unset, every request is a new user:
+-- thread i of n sends start+i, start+i+n, ... from a start drawn per run.
+local users = tonumber(os.getenv("USERS") or "0")
 local event = os.getenv("EVENT") or "default"
 
 wrk.method = "POST"
 wrk.path = "/api/events/" .. event .. "/applications"
 wrk.headers["Content-Type"] = "application/json"
 
-local counter = 0
+math.randomseed(os.time())
+local first = math.random(1, 2^20) * 2^20
+local threads = 0
 function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
+  threads = threads + 1
+  thread:set("index", threads)
+  thread:set("start", first)
 end
 
 function init(args)
-  math.randomseed(os.time() * 1000 + seed)
+  math.randomseed(os.time() * 1000 + index)
+  step = 1024
+  n = 0
 end
 
 function request()
-  return wrk.format(nil, nil, nil, string.format('{"userId":%d}', math.random(1, users)))
+  local user
+  if users > 0 then
+    user = math.random(1, users)
+  else
+    n = n + 1
+    user = start + index + n * step
+  end
+  return wrk.format(nil, nil, nil, string.format('{"userId":%d}', user))
 end
 
 function done(summary, latency, requests)

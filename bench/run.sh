@@ -1,24 +1,49 @@
 #!/usr/bin/env bash
-# The benchmark: builds in Release, starts the stack through the AppHost (local mode) and a trivial Kestrel
-# endpoint as the yardstick, drives each path with wrk (2 threads, 64 connections), and prints a table with
-# every figure as a ratio to the trivial endpoint measured in the same run, then checks the invariant.
-# Usage: bench/run.sh [--quick]      (--quick: 3 s per scenario, to prove the harness works; not to judge speed)
+# The benchmark: builds in Release, starts the stack through the AppHost (local mode, services in Production) and a
+# trivial Kestrel endpoint as the yardstick, then measures, with every throughput a ratio to the trivial endpoint
+# measured in the same run:
+#   1. each path at 64 connections (wrk -t2): trivial, admission (202), sold out (410), duplicate (409);
+#   2. throughput and p99 of trivial, admission and sold out at 16, 64, 256 and 1,024 connections;
+#   3. issuance: applications produced straight into Kafka, drained into MySQL by the Consumer (100, 10,000, 1,000,000);
+#   4. the race: 100,000 distinct users for 10,000 coupons, first request to last coupon row;
+#   5. ApplyApi's RSS after each repetition of the admission run, and its peak;
+# and checks the invariant in MySQL after the runs (a fast run that over-issues is a failure).
+# Writes results.md, results.csv and the plots (connections.png, issuance.png) to --out (default bench/results).
+# Usage: bench/run.sh [--quick] [--out DIR]
+#   --quick: short runs and small sizes, about 2 minutes; proves the harness works, not a measurement to judge by.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=10s
-[ "${1:-}" = "--quick" ] && duration=3s
-threads=2 connections=64
+quick=false out=bench/results
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=true ;;
+    --out) out=$2; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--out DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if $quick; then
+  duration=3s warmup=3s sweep=2s repeats=2 quantities="100 10000" race_users=10000 race_quantity=1000
+else
+  duration=10s warmup=10s sweep=5s repeats=3 quantities="100 10000 1000000" race_users=100000 race_quantity=10000
+fi
+threads=2
 trivial_port=${BENCH_TRIVIAL_PORT:-18080}
 api_port=${BENCH_API_PORT:-18081}
 api=http://127.0.0.1:$api_port
 key=bench-$RANDOM$RANDOM
+ulimit -n 65536 2>/dev/null || true
 
 eng/install-servers.sh wrk
+echo "Building (Release)..."
 dotnet build CouponEvent.sln -c Release -nologo -v quiet >/dev/null
 dotnet build bench/Trivial -c Release -nologo -v quiet >/dev/null
+dotnet build bench/Harness -c Release -nologo -v quiet >/dev/null
+harness() { dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
 
 work=$(mktemp -d)
+mkdir -p "$out"
 pids=()
 cleanup() {
   # SIGTERM: background jobs of a non-interactive shell ignore SIGINT. The AppHost stops everything on either.
@@ -36,48 +61,107 @@ pids+=($!)
 for _ in $(seq 120); do grep -q "CouponEvent is running" "$work/apphost.log" && break; sleep 1; done
 grep -q "CouponEvent is running" "$work/apphost.log" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }
 applyapi_pid=$(grep -oE "applyapi +project +Running \(pid [0-9]+\)" "$work/apphost.log" | grep -oE "[0-9]+\)$" | tr -d ')')
+kafka=$(grep -oE "kafka +kafka +Running +[0-9.:]+" "$work/apphost.log" | awk '{print $4}')
 
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 field() { curl -sf "$api/api/events/$1" | grep -oE "\"$2\":[0-9]+" | cut -d: -f2; }
-run() { # name, env..., wrk args...
-  local name=$1; shift
-  local line
-  # The same load once unmeasured first, so that JIT and connection set-up are not measured.
-  env "$@" >/dev/null 2>&1 || true
-  line=$(env "$@" 2>&1 | grep '^RESULT' || true)
-  [ -n "$line" ] || { echo "wrk produced no result for $name"; exit 1; }
-  echo "$name ${line#RESULT }" >>"$work/results"
+rss_mib() { echo $(( $(grep "$1" "/proc/$applyapi_pid/status" | awk '{print $2}') / 1024 )); }
+# wrk once; prints "requests/s p50 p99 p99.9 non-2xx socket-errors".
+load() { # connections duration target wrk-script [env...]
+  local connections=$1 time=$2 target=$3 script=$4; shift 4
+  local threads_now=$threads; [ "$connections" -lt "$threads" ] && threads_now=$connections
+  env "$@" wrk -t"$threads_now" -c"$connections" -d"$time" -s "bench/$script" "$target" 2>&1 | grep '^RESULT' | cut -d' ' -f2- || true
 }
+trivial=(http://127.0.0.1:$trivial_port/ get.lua)
 
 create bench-admit 10000000
 create bench-soldout 1
 create bench-dup 1000
 curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
-# Every one of users 1..1000 takes its slot, so that the measured run meets only 409s.
-EVENT=bench-dup USERS=1000 wrk -t$threads -c$connections -d3s -s bench/apply.lua "$api" >/dev/null
+# Every one of users 1..1000 takes its slot, so that the measured runs meet only 409s.
+load 64 3s "$api" apply.lua EVENT=bench-dup USERS=1000 >/dev/null
 
-run trivial wrk -t$threads -c$connections -d$duration -s bench/get.lua "http://127.0.0.1:$trivial_port/"
-run "admission (202)" EVENT=bench-admit wrk -t$threads -c$connections -d$duration -s bench/apply.lua "$api"
-admitted=$(field bench-admit admitted); issued_at_end=$(field bench-admit issued); drain_start=$(date +%s.%N)
+echo "1/5 Each path at 64 connections ($warmup warm-up, $duration measured)"
+: >"$work/table"
+measure() { # name target script env...
+  local name=$1; shift
+  load 64 "$warmup" "${@:1:2}" "${@:3}" >/dev/null
+  local line; line=$(load 64 "$duration" "${@:1:2}" "${@:3}")
+  [ -n "$line" ] || { echo "wrk produced no result for $name"; exit 1; }
+  echo "$name|$line" >>"$work/table"
+}
+measure "trivial" "${trivial[@]}"
+rss_after=()
+for i in $(seq "$repeats"); do
+  measure "admission (202) #$i" "$api" apply.lua EVENT=bench-admit
+  rss_after+=("$(rss_mib VmRSS)")
+done
+measure "sold out (410)" "$api" apply.lua EVENT=bench-soldout
+measure "duplicate (409)" "$api" apply.lua EVENT=bench-dup USERS=1000
+
+echo "2/5 Connections: 16, 64, 256, 1024 ($sweep each)"
+echo "kind,scenario,x,requests_per_s,p99_ms" >"$work/results.csv"
+for connections in 16 64 256 1024; do
+  for scenario in trivial admission "sold out"; do
+    case $scenario in
+      trivial) args=("${trivial[@]}") ;;
+      admission) args=("$api" apply.lua EVENT=bench-admit) ;;
+      "sold out") args=("$api" apply.lua EVENT=bench-soldout) ;;
+    esac
+    load "$connections" 1s "${args[@]}" >/dev/null
+    read -r rate _ p99 _ <<<"$(load "$connections" "$sweep" "${args[@]}")"
+    echo "connections,$scenario,$connections,$rate,$p99" >>"$work/results.csv"
+  done
+done
+
+echo "3/5 Issuance: $quantities applications queued in Kafka"
+: >"$work/issuance"
+for quantity in $quantities; do
+  line=$(harness issuance --api "$api" --key "$key" --kafka "$kafka" --quantity "$quantity")
+  echo "$line" >>"$work/issuance"
+  drain=$(grep -oE "rows_per_s=[^ ]+" <<<"$line" | head -1 | cut -d= -f2)
+  end_to_end=$(grep -oE "end_to_end_rows_per_s=[0-9]+" <<<"$line" | cut -d= -f2)
+  [ "$drain" = "-" ] || echo "issuance,first to last row,$quantity,$drain,0" >>"$work/results.csv"
+  echo "issuance,first produce to last row,$quantity,$end_to_end,0" >>"$work/results.csv"
+done
+
+echo "4/5 The race: $race_users users for $race_quantity coupons"
+race=$(harness race --api "$api" --key "$key" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; echo "The race failed its invariant"; exit 1; }
+
+echo "5/5 Invariant"
+admitted=$(field bench-admit admitted)
 for _ in $(seq 300); do [ "$(field bench-admit issued)" = "$admitted" ] && break; sleep 0.2; done
-drain_seconds=$(awk -v a="$drain_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 issued=$(field bench-admit issued)
-run "sold out (410)" EVENT=bench-soldout wrk -t$threads -c$connections -d$duration -s bench/apply.lua "$api"
-run "duplicate (409)" EVENT=bench-dup USERS=1000 wrk -t$threads -c$connections -d$duration -s bench/apply.lua "$api"
-peak_rss_mb=$(( $(grep VmHWM "/proc/$applyapi_pid/status" | awk '{print $2}') / 1024 ))
+peak_rss=$(rss_mib VmHWM)
 
-echo
-echo "CouponEvent benchmark ($duration per scenario, wrk -t$threads -c$connections, $(nproc) cores)"
-echo
-awk -v base="$(awk '$1=="trivial"{print $2}' "$work/results")" '
-  BEGIN { FS=" "; print "| scenario | requests/s | p50 ms | p99 ms | p99.9 ms | ratio to trivial | non-2xx | socket errors |"; print "|---|---|---|---|---|---|---|---|" }
-  { n=NF; name=$1; for (i=2; i<=n-6; i++) name=name " " $i;
-    printf "| %s | %d | %.2f | %.2f | %.2f | %.0f%% | %d | %d |\n", name, $(n-5), $(n-4), $(n-3), $(n-2), 100*$(n-5)/base, $(n-1), $n }' "$work/results"
-echo
-echo "Issuance: $admitted admitted during the admission runs (warm-up included); $issued rows in MySQL, the last $((admitted - issued_at_end)) written within ${drain_seconds} s after it ended."
-echo "ApplyApi peak RSS: ${peak_rss_mb} MiB"
+base=$(awk -F'|' '$1=="trivial"{split($2, f, " "); print f[1]}' "$work/table")
+{
+  echo "CouponEvent benchmark: $( $quick && echo "--quick, " )wrk -t$threads -c64, $duration per scenario after $warmup of warm-up, $(nproc) cores, $(date -u +%Y-%m-%d)"
+  echo
+  echo "| scenario | requests/s | p50 ms | p99 ms | p99.9 ms | ratio to trivial | non-2xx | socket errors |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -F'|' -v base="$base" '{ split($2, f, " ");
+    printf "| %s | %d | %.2f | %.2f | %.2f | %.0f%% | %d | %d |\n", $1, f[1], f[2], f[3], f[4], 100*f[1]/base, f[5], f[6] }' "$work/table"
+  echo
+  echo "| connections | trivial req/s | admission req/s (p99 ms) | sold out req/s (p99 ms) |"
+  echo "|---|---|---|---|"
+  awk -F, '$1=="connections" { rate[$3","$2]=$4; p99[$3","$2]=$5; c[$3]=1 }
+    END { n=split("16 64 256 1024", cs, " "); for (i=1; i<=n; i++) { x=cs[i];
+      printf "| %s | %d | %d (%.1f) | %d (%.1f) |\n", x, rate[x",trivial"], rate[x",admission"], p99[x",admission"], rate[x",sold out"], p99[x",sold out"] } }' "$work/results.csv"
+  echo
+  echo "| applications queued | rows/s, first to last row | rows/s, first produce to last row | seconds to the last row |"
+  echo "|---|---|---|---|"
+  sed -E 's/.*quantity=([0-9]+).*last_row_s=([0-9.]+) rows_per_s=([-0-9.]+) end_to_end_rows_per_s=([0-9]+).*/| \1 | \3 | \4 | \2 |/' "$work/issuance"
+  echo
+  echo "Race: $(sed -E 's/^RACE //' <<<"$race")"
+  echo "ApplyApi RSS after each admission run: $(IFS=,; echo "${rss_after[*]}" | sed 's/,/, /g') MiB; peak $peak_rss MiB"
+  echo "Admission runs: $admitted admitted, $issued rows in MySQL"
+} | tee "$out/results.md"
+cp "$work/results.csv" "$out/results.csv"
+harness plot --csv "$out/results.csv" --out "$out" >/dev/null
+
 if [ "$issued" = "$admitted" ] && [ "$(field bench-soldout issued)" = 1 ] && [ "$(field bench-dup issued)" -le 1000 ]; then
-  echo "Invariant: OK (every admission a row; sold-out event 1 of 1; duplicate event at most its 1,000)"
+  echo "Invariant: OK (every admission a row; sold-out event 1 of 1; duplicate event at most its 1,000; race exactly its quantity)" | tee -a "$out/results.md"
 else
-  echo "Invariant: FAILED (admitted $admitted, issued $issued)"; exit 1
+  echo "Invariant: FAILED (admitted $admitted, issued $issued)" | tee -a "$out/results.md"; exit 1
 fi

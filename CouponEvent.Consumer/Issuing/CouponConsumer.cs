@@ -41,6 +41,7 @@ public sealed partial class CouponConsumer(
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => LogAssigned(logger, string.Join(",", partitions.Select(p => p.Partition.Value))))
             .SetErrorHandler((_, error) => LogKafkaError(logger, error.Reason))
+            .SetLogHandler((_, log) => OnKafkaLog(log))
             .Build();
         consumer.Subscribe(Topics.CouponCreate);
 
@@ -199,6 +200,36 @@ public sealed partial class CouponConsumer(
             }
         }
     }
+
+    /// <summary>
+    /// librdkafka's own log, into ours. One line is an alarm: an offset reset because the broker no longer holds the
+    /// committed position means messages were deleted before they were read (retention overrun). Their winners hold
+    /// slots with nothing in MySQL; reconciliation reports them, and an operator must replay them from the producer side.
+    /// </summary>
+    private void OnKafkaLog(LogMessage log)
+    {
+        if (log.Level <= SyslogLevel.Warning && log.Facility == "OFFSET" && log.Message.Contains("offset reset", StringComparison.Ordinal)
+            && log.Message.Contains("not available", StringComparison.Ordinal))
+        {
+            ConsumerTelemetry.LostPositions.Add(1);
+            LogPositionLost(logger, log.Message);
+            return;
+        }
+        var level = log.Level switch
+        {
+            <= SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        LogKafka(logger, level, log.Facility, log.Message);
+    }
+
+    [LoggerMessage(2007, LogLevel.Critical, "Kafka no longer holds this consumer's position: messages were deleted before they were read. {Detail}")]
+    private static partial void LogPositionLost(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 2008, Message = "librdkafka {Facility}: {Message}")]
+    private static partial void LogKafka(ILogger logger, LogLevel level, string facility, string message);
 
     [LoggerMessage(2001, LogLevel.Information, "Assigned partitions {Partitions}")]
     private static partial void LogAssigned(ILogger logger, string partitions);

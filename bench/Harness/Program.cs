@@ -1,0 +1,221 @@
+// The benchmark's tools that wrk cannot be:
+//   race     --api URL --key KEY --users N --quantity Q [--connections C]
+//            N distinct users race for Q coupons over HTTP; reports the seconds from the first request to the last coupon row.
+//   issuance --api URL --key KEY --kafka HOST:PORT --quantity N [--backlog B]
+//            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
+//            reports how fast the Consumer turns them into rows.
+//   plot     --csv FILE --out DIR
+//            The scaling curves (bench/results.csv) as PNGs.
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
+
+var options = Options.Parse(args.Skip(1));
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "race" => await Race.RunAsync(options),
+        "issuance" => await Issuance.RunAsync(options),
+        "plot" => Plots.Run(options),
+        _ => Usage(),
+    };
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return Usage();
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Harness race|issuance|plot --option value ... (see the top of bench/Harness/Program.cs)");
+    return 2;
+}
+
+internal sealed class Options(Dictionary<string, string> values)
+{
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var values = new Dictionary<string, string>();
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            var name = e.Current;
+            if (!name.StartsWith("--", StringComparison.Ordinal) || !e.MoveNext()) throw new ArgumentException($"Expected --name value, got '{name}'.");
+            values[name[2..]] = e.Current;
+        }
+        return new Options(values);
+    }
+
+    public string this[string name] => values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+    public int Int(string name, int? fallback = null) =>
+        values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture)
+        : fallback ?? throw new ArgumentException($"--{name} is required.");
+}
+
+/// <summary>The admin and read calls of the API that both scenarios need.</summary>
+internal sealed class Api(string baseUrl, string key)
+{
+    public HttpClient Client { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 }) { BaseAddress = new Uri(baseUrl) };
+
+    public async Task<string> CreateEventAsync(string prefix, int quantity)
+    {
+        var id = $"{prefix}-{Guid.NewGuid():N}"[..24];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(new { id, name = id, quantity }) };
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await Client.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Creating {id}: {(int)response.StatusCode}");
+        return id;
+    }
+
+    public async Task<long> IssuedAsync(string eventId) =>
+        (await Client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}")).GetProperty("issued").GetInt64();
+
+    /// <summary>Polls the issued count until it reaches <paramref name="expected"/>; returns when the first and the last row were seen.</summary>
+    public async Task<(TimeSpan First, TimeSpan Last)> WaitForRowsAsync(string eventId, long expected, Stopwatch clock, TimeSpan timeout)
+    {
+        TimeSpan? first = null;
+        while (clock.Elapsed < timeout)
+        {
+            Issued = await IssuedAsync(eventId);
+            if (Issued > 0) first ??= clock.Elapsed;
+            if (Issued >= expected) return (first!.Value, clock.Elapsed);
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"{eventId}: not all {expected} rows within {timeout.TotalSeconds} s.");
+    }
+
+    /// <summary>The issued count last seen by <see cref="WaitForRowsAsync"/>.</summary>
+    public long Issued { get; private set; }
+}
+
+internal static class Race
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var api = new Api(options["api"], options["key"]);
+        int users = options.Int("users"), quantity = options.Int("quantity"), connections = options.Int("connections", 64);
+        var eventId = await api.CreateEventAsync("race", quantity);
+
+        var statuses = new int[600];
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        {
+            int user;
+            while ((user = Interlocked.Increment(ref next)) <= users)
+            {
+                using var response = await api.Client.PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId = user });
+                Interlocked.Increment(ref statuses[(int)response.StatusCode]);
+            }
+        }));
+        var answered = clock.Elapsed;
+        var (_, last) = await api.WaitForRowsAsync(eventId, quantity, clock, TimeSpan.FromMinutes(5));
+
+        var counts = string.Join(" ", statuses.Select((n, status) => (n, status)).Where(x => x.n > 0).Select(x => $"{x.status}:{x.n}"));
+        var issued = await api.IssuedAsync(eventId);
+        Console.WriteLine($"RACE users={users} quantity={quantity} connections={connections} answered_s={answered.TotalSeconds:F2} " +
+                          $"requests_per_s={users / answered.TotalSeconds:F0} last_row_s={last.TotalSeconds:F2} issued={issued} statuses={counts}");
+        return statuses[202] == quantity && issued == quantity ? 0 : 1;
+    }
+}
+
+internal static class Issuance
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var api = new Api(options["api"], options["key"]);
+        int quantity = options.Int("quantity"), backlog = options.Int("backlog", 100_000);
+        var eventId = await api.CreateEventAsync("drain", quantity);
+
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = options["kafka"], EnableIdempotence = true, LingerMs = 5, BatchNumMessages = 10_000,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).Build();
+        var clock = Stopwatch.StartNew();
+        var rows = api.WaitForRowsAsync(eventId, quantity, clock, TimeSpan.FromMinutes(10));
+        var admittedAt = DateTimeOffset.UtcNow;
+        for (var user = 1; user <= quantity; user++)
+        {
+            if (user % 10_000 == 1 && user > backlog)
+            {
+                // Local mode's mock broker keeps only 5 MiB per partition: a backlog beyond that would be dropped
+                // before it is read. Keep at most `backlog` queued; the consumer is never idle all the same.
+                producer.Flush();
+                while (user - 1 - api.Issued > backlog) await Task.Delay(20);
+            }
+            var application = CouponApplication.Create(Guid.CreateVersion7(), eventId, user, admittedAt);
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
+                    break;
+                }
+                catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+        producer.Flush();
+        var produced = clock.Elapsed;
+        var (first, last) = await rows;
+        // Under 0.1 s between the first and the last row is one or two batches: no rate to speak of.
+        var seconds = (last - first).TotalSeconds;
+        Console.WriteLine($"ISSUANCE quantity={quantity} produced_s={produced.TotalSeconds:F2} last_row_s={last.TotalSeconds:F2} " +
+                          $"rows_per_s={(seconds >= 0.1 ? (quantity / seconds).ToString("F0", CultureInfo.InvariantCulture) : "-")} " +
+                          $"end_to_end_rows_per_s={quantity / last.TotalSeconds:F0}");
+        return await api.IssuedAsync(eventId) == quantity ? 0 : 1;
+    }
+}
+
+internal static class Plots
+{
+    /// <summary>results.csv: kind,scenario,x,requests_per_s,p99_ms — one PNG per kind.</summary>
+    public static int Run(Options options)
+    {
+        var rows = File.ReadLines(options["csv"]).Skip(1).Select(line => line.Split(','))
+            .Select(f => (Kind: f[0], Scenario: f[1], X: double.Parse(f[2], CultureInfo.InvariantCulture),
+                Rate: double.Parse(f[3], CultureInfo.InvariantCulture), P99: double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .ToList();
+        Directory.CreateDirectory(options["out"]);
+
+        foreach (var kind in rows.GroupBy(r => r.Kind))
+        {
+            var plot = new ScottPlot.Plot();
+            var connections = kind.Key == "connections";
+            foreach (var scenario in kind.GroupBy(r => r.Scenario))
+            {
+                var points = scenario.OrderBy(r => r.X).ToList();
+                var xs = points.Select(p => Math.Log10(p.X)).ToArray();
+                var line = plot.Add.Scatter(xs, points.Select(p => p.Rate).ToArray());
+                line.LegendText = connections ? $"{scenario.Key} (req/s)" : $"rows/s, {scenario.Key}";
+                if (!connections) continue;
+                var p99 = plot.Add.Scatter(xs, points.Select(p => p.P99).ToArray());
+                p99.LegendText = $"{scenario.Key} p99 (ms)";
+                p99.LinePattern = ScottPlot.LinePattern.Dashed;
+                p99.Axes.YAxis = plot.Axes.Right;
+            }
+            // A log scale, labelled at the measured points only.
+            var measured = kind.Select(r => r.X).Distinct().Order().ToArray();
+            plot.Axes.Bottom.SetTicks(measured.Select(Math.Log10).ToArray(),
+                measured.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)).ToArray());
+            plot.Title(connections ? "ApplyApi: throughput and p99 by concurrent connections (wrk)" : "Consumer: rows/s by quantity drained");
+            plot.XLabel(connections ? "connections" : "applications queued");
+            plot.YLabel(connections ? "requests/s" : "rows/s");
+            if (connections) plot.Axes.Right.Label.Text = "p99 ms";
+            plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+            var file = Path.Combine(options["out"], $"{kind.Key}.png");
+            plot.SavePng(file, 900, 500);
+            Console.WriteLine($"PLOT {file}");
+        }
+        return 0;
+    }
+}
