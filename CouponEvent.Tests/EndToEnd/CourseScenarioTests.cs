@@ -21,8 +21,9 @@ public sealed class CourseScenarioTests(StackFixture stack)
     [Fact(DisplayName = "여러명응모: 1,000 users from 32 workers give exactly 100 coupons and 900 410s")]
     public async Task A_thousand_users_race_for_the_default_events_hundred_coupons()
     {
-        // The default event, as the course runs it: 100 coupons, always open, there from start-up.
-        var race = await StackFixture.RaceAsync(stack.ApplyApi, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
+        // The default event, as the course runs it: 100 coupons, always open, there from start-up. The stack is shared:
+        // if an earlier test restarted Redis, the event answers 503 event-recovering for a few seconds, and users try again.
+        var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
 
         Assert.True(race.Count(HttpStatusCode.Accepted) == 100, race.ToString());
         Assert.Equal(900, race.Count(HttpStatusCode.Gone));
