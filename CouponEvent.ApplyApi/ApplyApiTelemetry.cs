@@ -20,6 +20,9 @@ internal static class ApplyApiTelemetry
     public static readonly Histogram<double> PublishDuration =
         Meter.CreateHistogram<double>("coupon.publish.duration", "ms", "Time until Kafka acknowledged an application");
 
-    public static void Count(string outcome) =>
+    public static void Count(string outcome)
+    {
         Applications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        Activity.Current?.SetTag("coupon.outcome", outcome);
+    }
 }

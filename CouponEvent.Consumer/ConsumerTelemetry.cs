@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Confluent.Kafka;
 
 namespace CouponEvent.Consumer;
 
@@ -16,4 +17,45 @@ internal static class ConsumerTelemetry
     public static readonly Counter<long> LostPositions = Meter.CreateCounter<long>("coupon.kafka.lost_positions",
         description: "Partitions whose committed position Kafka had deleted (messages lost before they were read)");
     public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("coupon.batch.size", description: "Messages per consumed batch");
+
+    private static IConsumer<string, byte[]>? _consumer;
+
+    /// <summary>
+    /// Messages not yet read, per assigned partition: the high watermark librdkafka last saw minus the position.
+    /// Both are read from the client's cache, so observing costs no request.
+    /// </summary>
+    private static readonly ObservableGauge<long> Lag = Meter.CreateObservableGauge("coupon.consumer.lag", ObserveLag,
+        description: "Messages of coupon_create not yet read, per partition");
+
+    public static void ObserveLag(IConsumer<string, byte[]>? consumer) => Volatile.Write(ref _consumer, consumer);
+
+    private static IEnumerable<Measurement<long>> ObserveLag()
+    {
+        if (Volatile.Read(ref _consumer) is not { } consumer) yield break;
+        List<TopicPartition> assigned;
+        try
+        {
+            assigned = consumer.Assignment;
+        }
+        catch (ObjectDisposedException)
+        {
+            yield break;
+        }
+        foreach (var partition in assigned)
+        {
+            long lag;
+            try
+            {
+                var high = consumer.GetWatermarkOffsets(partition).High;
+                var position = consumer.Position(partition);
+                if (high == Offset.Unset || position == Offset.Unset) continue;
+                lag = Math.Max(0, high.Value - position.Value);
+            }
+            catch (Exception ex) when (ex is KafkaException or ObjectDisposedException)
+            {
+                continue;
+            }
+            yield return new Measurement<long>(lag, new KeyValuePair<string, object?>("messaging.destination.partition.id", partition.Partition.Value));
+        }
+    }
 }

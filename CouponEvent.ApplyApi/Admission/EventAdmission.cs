@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using StackExchange.Redis;
@@ -12,10 +13,29 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     /// <returns>The outcome and, when admitted, the 1-based position.</returns>
     internal async Task<(AdmissionOutcome Outcome, long Position)> AdmitAsync(string eventId, long userId, Guid applicationId)
     {
-        var result = (long)await Db.ScriptEvaluateAsync(AdmissionScripts.Admit,
-            [EventKeys.Meta(eventId), EventKeys.Winners(eventId)],
-            [userId, applicationId.ToString("N")]);
-        return result > 0 ? (AdmissionOutcome.Admitted, result) : ((AdmissionOutcome)result, 0);
+        // No Redis instrumentation package is served here: the span is ours, named as OpenTelemetry's database conventions say.
+        using var activity = ApplyApiTelemetry.Source.StartActivity("EVALSHA admit", ActivityKind.Client);
+        activity?.SetTag("db.system.name", "redis");
+        activity?.SetTag("db.operation.name", "EVALSHA");
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = (long)await Db.ScriptEvaluateAsync(AdmissionScripts.Admit,
+                [EventKeys.Meta(eventId), EventKeys.Winners(eventId)],
+                [userId, applicationId.ToString("N")]);
+            var outcome = result > 0 ? (AdmissionOutcome.Admitted, result) : ((AdmissionOutcome)result, 0);
+            activity?.SetTag("coupon.admission.outcome", outcome.Item1.ToString());
+            return outcome;
+        }
+        catch (RedisException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            ApplyApiTelemetry.AdmissionDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     /// <summary>Frees the slot that <paramref name="applicationId"/> took; idempotent.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
@@ -60,6 +61,10 @@ public static class EventsApi
 
         var userId = body.UserId;
         var applicationId = Guid.CreateVersion7();
+        // Searchable on the request's span: who applied, to what, under which application id.
+        Activity.Current?.SetTag("coupon.event_id", eventId);
+        Activity.Current?.SetTag("coupon.user_id", userId);
+        Activity.Current?.SetTag("coupon.application_id", applicationId.ToString());
         AdmissionOutcome outcome;
         long position = 0;
         if (services.SoldOut.Answer(eventId, userId) is { } known)

@@ -44,6 +44,7 @@ public sealed partial class CouponConsumer(
             .SetLogHandler((_, log) => OnKafkaLog(log))
             .Build();
         consumer.Subscribe(Topics.CouponCreate);
+        ConsumerTelemetry.ObserveLag(consumer);
 
         var batch = new List<ConsumeResult<string, byte[]>>(settings.BatchSize);
         try
@@ -64,6 +65,7 @@ public sealed partial class CouponConsumer(
         }
         finally
         {
+            ConsumerTelemetry.ObserveLag(null);
             consumer.Close();
         }
     }
@@ -106,22 +108,58 @@ public sealed partial class CouponConsumer(
         }
         ConsumerTelemetry.BatchSize.Record(batch.Count);
 
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
+        var spans = ApplicationSpans(batch, activity);
+        try
         {
-            try
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
             {
-                var issued = await InsertAsync(applications, stoppingToken);
-                ConsumerTelemetry.CouponsIssued.Add(issued);
-                return;
-            }
-            catch (Exception ex) when (ex is MySqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
-            {
-                LogDatabaseRetry(logger, applications.Count, delay.TotalMilliseconds, ex.Message);
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(settings.MaxRetryDelayMs, delay.TotalMilliseconds * 2));
+                try
+                {
+                    var issued = await InsertAsync(applications, stoppingToken);
+                    ConsumerTelemetry.CouponsIssued.Add(issued);
+                    return;
+                }
+                catch (Exception ex) when (ex is MySqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+                {
+                    LogDatabaseRetry(logger, applications.Count, delay.TotalMilliseconds, ex.Message);
+                    await Task.Delay(delay, stoppingToken);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(settings.MaxRetryDelayMs, delay.TotalMilliseconds * 2));
+                }
             }
         }
+        finally
+        {
+            foreach (var span in spans) span.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One span per application in the application's own trace (its parent is the publish span in ApplyApi, from the
+    /// <c>traceparent</c> header), linked to the batch span that wrote it: one trace per application, end to end.
+    /// </summary>
+    private static List<Activity> ApplicationSpans(List<ConsumeResult<string, byte[]>> batch, Activity? batchSpan)
+    {
+        var spans = new List<Activity>();
+        if (batchSpan is null) return spans;
+        ActivityLink[] toBatch = [new(batchSpan.Context)];
+        foreach (var result in batch)
+        {
+            if (result.Message.Headers?.TryGetLastBytes("traceparent", out var bytes) != true ||
+                !ActivityContext.TryParse(Encoding.ASCII.GetString(bytes), null, out var parent)) continue;
+            var span = ConsumerTelemetry.Source.StartActivity($"{Topics.CouponCreate} process", ActivityKind.Consumer, parent, links: toBatch);
+            if (span is null) continue;
+            span.SetTag("messaging.system", "kafka");
+            span.SetTag("messaging.operation.type", "process");
+            span.SetTag("messaging.destination.name", Topics.CouponCreate);
+            span.SetTag("messaging.kafka.message.key", result.Message.Key);
+            span.SetTag("messaging.destination.partition.id", result.Partition.Value);
+            span.SetTag("messaging.kafka.offset", result.Offset.Value);
+            spans.Add(span);
+        }
+        // Starting a span makes it current; the batch's own work (the INSERT) belongs to the batch span.
+        Activity.Current = batchSpan;
+        return spans;
     }
 
     /// <summary>
