@@ -88,16 +88,31 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
         if (_events.TryRemove(eventId, out _)) ApplyApiLog.SoldOutForgotten(logger, eventId);
     }
 
+    private async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            // StackExchange.Redis subscribes again by itself after a reconnection.
+            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(EventKeys.Changes), (_, eventId) => Forget(eventId.ToString()));
+            return true;
+        }
+        catch (RedisException ex)
+        {
+            ApplyApiLog.SoldOutSubscribeFailed(logger, ex.Message);
+            return false;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(EventKeys.Changes),
-            (_, eventId) => Forget(eventId.ToString()));
-
+        var subscribed = await TrySubscribeAsync();
         using var timer = new PeriodicTimer(options.Value.CheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                // Redis away at start-up: keep trying; meanwhile the check below is the only way to learn of a change.
+                if (!subscribed) subscribed = await TrySubscribeAsync();
                 // The fallback for a lost announcement: a count that moved means the event may be open again.
                 foreach (var (eventId, soldOut) in _events)
                 {
