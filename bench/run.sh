@@ -14,15 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=false out=bench/results
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) quick=true ;;
-    --out) out=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--out DIR]" >&2; exit 2 ;;
-  esac
-  shift
-done
+source bench/stack.sh
+parse_options "$@"
 if $quick; then
   duration=3s warmup=3s sweep=2s repeats=2 quantities="100 10000" race_users=10000 race_quantity=1000
 else
@@ -30,9 +23,6 @@ else
 fi
 threads=2
 trivial_port=${BENCH_TRIVIAL_PORT:-18080}
-api_port=${BENCH_API_PORT:-18081}
-api=http://127.0.0.1:$api_port
-key=bench-$RANDOM$RANDOM
 ulimit -n 65536 2>/dev/null || true
 
 eng/install-servers.sh wrk
@@ -40,28 +30,11 @@ echo "Building (Release)..."
 dotnet build CouponEvent.sln -c Release -nologo -v quiet >/dev/null
 dotnet build bench/Trivial -c Release -nologo -v quiet >/dev/null
 dotnet build bench/Harness -c Release -nologo -v quiet >/dev/null
-harness() { dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
-
-work=$(mktemp -d)
-mkdir -p "$out"
-pids=()
-cleanup() {
-  # SIGTERM: background jobs of a non-interactive shell ignore SIGINT. The AppHost stops everything on either.
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 ASPNETCORE_URLS=http://127.0.0.1:$trivial_port dotnet bench/Trivial/bin/Release/net10.0/Trivial.dll >"$work/trivial.log" 2>&1 &
 pids+=($!)
-COUPONEVENT_ADMIN_API_KEY=$key DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
-  --mode local --port applyapi=$api_port >"$work/apphost.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 120); do grep -q "CouponEvent is running" "$work/apphost.log" && break; sleep 1; done
-grep -q "CouponEvent is running" "$work/apphost.log" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }
-applyapi_pid=$(grep -oE "applyapi +project +Running \(pid [0-9]+\)" "$work/apphost.log" | grep -oE "[0-9]+\)$" | tr -d ')')
-kafka=$(grep -oE "kafka +kafka +Running +[0-9.:]+" "$work/apphost.log" | awk '{print $4}')
+start_stack
+applyapi_pid=$(pid_of applyapi)
 
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 field() { curl -sf "$api/api/events/$1" | grep -oE "\"$2\":[0-9]+" | cut -d: -f2; }

@@ -4,6 +4,9 @@
 //   issuance --api URL --key KEY --kafka HOST:PORT --quantity N [--backlog B]
 //            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
 //            reports how fast the Consumer turns them into rows.
+//   burst    --url URL --users N [--connections C] [--unrelated URL]
+//            POSTs {"userId": 1..N} to URL from C connections (64) while 8 more connections keep GETting the unrelated
+//            page; reports answers by status, requests/s and p99 of both (bench/compare.sh, the course's designs).
 //   plot     --csv FILE --out DIR
 //            The scaling curves (bench/results.csv) as PNGs.
 using System.Diagnostics;
@@ -21,6 +24,7 @@ try
     {
         "race" => await Race.RunAsync(options),
         "issuance" => await Issuance.RunAsync(options),
+        "burst" => await Burst.RunAsync(options),
         "plot" => Plots.Run(options),
         _ => Usage(),
     };
@@ -51,6 +55,8 @@ internal sealed class Options(Dictionary<string, string> values)
         }
         return new Options(values);
     }
+
+    public string? Optional(string name) => values.GetValueOrDefault(name);
 
     public string this[string name] => values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
     public int Int(string name, int? fallback = null) =>
@@ -122,6 +128,65 @@ internal static class Race
         Console.WriteLine($"RACE users={users} quantity={quantity} connections={connections} answered_s={answered.TotalSeconds:F2} " +
                           $"requests_per_s={users / answered.TotalSeconds:F0} last_row_s={last.TotalSeconds:F2} issued={issued} statuses={counts}");
         return statuses[202] == quantity && issued == quantity ? 0 : 1;
+    }
+}
+
+internal static class Burst
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 });
+        int users = options.Int("users"), connections = options.Int("connections", 64);
+        var url = options["url"];
+        var statuses = new int[600];
+        var latencies = new List<double>[connections];
+        var unrelated = new List<double>();
+        var next = 0;
+        using var done = new CancellationTokenSource();
+
+        // The unrelated page, read by 8 more connections for exactly as long as the burst lasts.
+        var reader = options.Optional("unrelated") is { } page
+            ? Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+            {
+                var mine = new List<double>();
+                while (!done.IsCancellationRequested)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    using var response = await client.GetAsync(page);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                lock (unrelated) unrelated.AddRange(mine);
+            }))
+            : Task.CompletedTask;
+
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
+        {
+            var mine = latencies[worker] = [];
+            int user;
+            while ((user = Interlocked.Increment(ref next)) <= users)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsJsonAsync(url, new { userId = user });
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref statuses[(int)response.StatusCode]);
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        done.Cancel();
+        await reader;
+
+        var counts = string.Join(" ", statuses.Select((n, status) => (n, status)).Where(x => x.n > 0).Select(x => $"{x.status}:{x.n}"));
+        Console.WriteLine($"BURST users={users} seconds={seconds:F2} requests_per_s={users / seconds:F0} " +
+                          $"p99_ms={P99(latencies.SelectMany(l => l))} unrelated_p99_ms={P99(unrelated)} unrelated_requests={unrelated.Count} statuses={counts}");
+        return 0;
+    }
+
+    private static string P99(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? "-" : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)]
+            .ToString("F1", CultureInfo.InvariantCulture);
     }
 }
 
