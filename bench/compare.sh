@@ -8,7 +8,7 @@
 # design over-issues), requests/s and p99 of the apply endpoint, p99 of the unrelated page during the burst, and
 # MySQL's queries per second and most threads running during it: the median of 3 runs (--quick: 1 run, 1,000 users).
 # All three share one Redis and one MariaDB (the AppHost's local servers), on the same cores.
-# Usage: bench/compare.sh [--quick] [--out DIR]   (writes compare.md to DIR, default bench/results)
+# Usage: bench/compare.sh [--quick] [--out DIR]   (writes compare.md and compare-timeline.png to DIR, default bench/results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,7 +68,9 @@ for run in $(seq "$repeats"); do
             -d "{\"id\":\"$event\",\"name\":\"$event\",\"quantity\":100}" ;;
       esac
       before=$(questions); touch "$work/watching"; echo 0 >"$work/threads"; watch_mysql & watcher=$!
-      line=$(harness burst --url "$base/api/events/$event/applications" --users "$users" --connections 64 --unrelated "$unrelated")
+      # The first run at the largest size also records the unrelated page's latency over time, for the plot.
+      timeline=(); [ "$run" = 1 ] && [ "$users" = "${sizes##* }" ] && timeline=(--timeline "$work/timeline.csv" --label "$design")
+      line=$(harness burst --url "$base/api/events/$event/applications" --users "$users" --connections 64 --unrelated "$unrelated" "${timeline[@]}")
       rm -f "$work/watching"; wait "$watcher" || true
       seconds=$(grep -oE "seconds=[0-9.]+" <<<"$line" | cut -d= -f2)
       qps=$(awk -v a="$before" -v b="$(questions)" -v s="$seconds" 'BEGIN { printf "%.0f", (b - a) / s }')
@@ -99,6 +101,8 @@ done
     done
   done
 } | tee "$out/compare.md"
+
+harness timeline --csv "$work/timeline.csv" --out "$out/compare-timeline.png" >/dev/null
 
 # The invariant: CouponEvent issues exactly its quantity in every run.
 if awk '$1=="couponevent" && $4!=100 { bad=1 } END { exit bad }' "$work/runs"; then

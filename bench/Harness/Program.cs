@@ -4,9 +4,12 @@
 //   issuance --api URL --key KEY --kafka HOST:PORT --quantity N [--backlog B]
 //            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
 //            reports how fast the Consumer turns them into rows.
-//   burst    --url URL --users N [--connections C] [--unrelated URL]
+//   burst    --url URL --users N [--connections C] [--unrelated URL] [--timeline FILE --label NAME]
 //            POSTs {"userId": 1..N} to URL from C connections (64) while 8 more connections keep GETting the unrelated
-//            page; reports answers by status, requests/s and p99 of both (bench/compare.sh, the course's designs).
+//            page; reports answers by status, requests/s and p99 of both (bench/compare.sh, the course's designs);
+//            appends "NAME,seconds,latency_ms" per unrelated request to FILE.
+//   timeline --csv FILE --out PNG
+//            The unrelated page's p99 per 100 ms over the burst, one line per NAME.
 //   plot     --csv FILE --out DIR
 //            The scaling curves (bench/results.csv) as PNGs.
 using System.Diagnostics;
@@ -25,6 +28,7 @@ try
         "race" => await Race.RunAsync(options),
         "issuance" => await Issuance.RunAsync(options),
         "burst" => await Burst.RunAsync(options),
+        "timeline" => Plots.Timeline(options),
         "plot" => Plots.Run(options),
         _ => Usage(),
     };
@@ -140,26 +144,26 @@ internal static class Burst
         var url = options["url"];
         var statuses = new int[600];
         var latencies = new List<double>[connections];
-        var unrelated = new List<double>();
+        var unrelated = new List<(double At, double Ms)>();
         var next = 0;
         using var done = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
 
         // The unrelated page, read by 8 more connections for exactly as long as the burst lasts.
         var reader = options.Optional("unrelated") is { } page
             ? Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
             {
-                var mine = new List<double>();
+                var mine = new List<(double, double)>();
                 while (!done.IsCancellationRequested)
                 {
                     var started = Stopwatch.GetTimestamp();
                     using var response = await client.GetAsync(page);
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    mine.Add((clock.Elapsed.TotalSeconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 }
                 lock (unrelated) unrelated.AddRange(mine);
             }))
             : Task.CompletedTask;
 
-        var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
         {
             var mine = latencies[worker] = [];
@@ -176,17 +180,25 @@ internal static class Burst
         done.Cancel();
         await reader;
 
+        if (options.Optional("timeline") is { } timeline)
+        {
+            File.AppendAllLines(timeline, unrelated.OrderBy(u => u.At).Select(u =>
+                string.Create(CultureInfo.InvariantCulture, $"{options["label"]},{u.At:F3},{u.Ms:F2}")));
+        }
         var counts = string.Join(" ", statuses.Select((n, status) => (n, status)).Where(x => x.n > 0).Select(x => $"{x.status}:{x.n}"));
         Console.WriteLine($"BURST users={users} seconds={seconds:F2} requests_per_s={users / seconds:F0} " +
-                          $"p99_ms={P99(latencies.SelectMany(l => l))} unrelated_p99_ms={P99(unrelated)} unrelated_requests={unrelated.Count} statuses={counts}");
+                          $"p99_ms={P99(latencies.SelectMany(l => l))} unrelated_p99_ms={P99(unrelated.Select(u => u.Ms))} " +
+                          $"unrelated_requests={unrelated.Count} statuses={counts}");
         return 0;
     }
 
-    private static string P99(IEnumerable<double> values)
+    private static string P99(IEnumerable<double> values) =>
+        Percentile99(values) is { } p99 ? p99.ToString("F1", CultureInfo.InvariantCulture) : "-";
+
+    public static double? Percentile99(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? "-" : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)]
-            .ToString("F1", CultureInfo.InvariantCulture);
+        return sorted.Length == 0 ? null : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
     }
 }
 
@@ -243,6 +255,27 @@ internal static class Issuance
 
 internal static class Plots
 {
+    /// <summary>timeline CSV: label,seconds,latency_ms per unrelated request; plots the p99 of each 100 ms.</summary>
+    public static int Timeline(Options options)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var design in File.ReadLines(options["csv"]).Select(line => line.Split(',')).GroupBy(f => f[0]))
+        {
+            var buckets = design
+                .Select(f => (At: double.Parse(f[1], CultureInfo.InvariantCulture), Ms: double.Parse(f[2], CultureInfo.InvariantCulture)))
+                .GroupBy(r => Math.Floor(r.At * 10) / 10).OrderBy(g => g.Key).ToList();
+            var line = plot.Add.Scatter(buckets.Select(b => b.Key).ToArray(), buckets.Select(b => Burst.Percentile99(b.Select(r => r.Ms))!.Value).ToArray());
+            line.LegendText = design.Key;
+        }
+        plot.Title("The unrelated page during the burst (p99 per 100 ms)");
+        plot.XLabel("seconds since the burst began");
+        plot.YLabel("p99 ms");
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.SavePng(options["out"], 900, 450);
+        Console.WriteLine($"PLOT {options["out"]}");
+        return 0;
+    }
+
     /// <summary>results.csv: kind,scenario,x,requests_per_s,p99_ms — one PNG per kind.</summary>
     public static int Run(Options options)
     {
