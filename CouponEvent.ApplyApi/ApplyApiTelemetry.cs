@@ -20,9 +20,14 @@ internal static class ApplyApiTelemetry
     public static readonly Histogram<double> PublishDuration =
         Meter.CreateHistogram<double>("coupon.publish.duration", "ms", "Time until Kafka acknowledged an application");
 
-    public static void Count(string outcome)
+    /// <summary>
+    /// Counts an answer, by event when the event is known to exist (a bounded set: ids that clients make up for
+    /// unknown events would grow the metric without end), so the dashboard can draw each race.
+    /// </summary>
+    public static void Count(string outcome, string? eventId = null)
     {
-        Applications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        if (eventId is null) Applications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        else Applications.Add(1, new("outcome", outcome), new("coupon.event_id", eventId));
         Activity.Current?.SetTag("coupon.outcome", outcome);
     }
 }

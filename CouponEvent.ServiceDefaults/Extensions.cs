@@ -22,6 +22,8 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        // The resilience handler logs every attempt at Information, and the OTLP exporter's HttpClient sends every second.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -51,6 +53,7 @@ public static class Extensions
                 .AddMeter(serviceName, "MySqlConnector"))
             .WithTracing(tracing => tracing
                 .AddSource(serviceName, "MySqlConnector")
+                .AddProcessor<BackgroundQueryFilter>()
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                     // Health probes every few seconds would drown the traces that matter.
                     aspNetCore.Filter = context =>

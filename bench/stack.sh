@@ -33,8 +33,12 @@ start_stack() {
   api_port=${BENCH_API_PORT:-18081}
   api=http://127.0.0.1:$api_port
   key=bench-$RANDOM$RANDOM
+  # The figures are the system's own: no dashboard, so no span or metric is exported (BENCH_DASHBOARD=1 keeps it,
+  # to measure what exporting every span to it costs).
+  local dashboard=--no-dashboard
+  [ "${BENCH_DASHBOARD:-0}" = 1 ] && dashboard=
   COUPONEVENT_ADMIN_API_KEY=$key DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
-    --mode local --port applyapi="$api_port" >"$work/apphost.log" 2>&1 &
+    --mode local --port applyapi="$api_port" $dashboard >"$work/apphost.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 120); do grep -q "CouponEvent is running" "$work/apphost.log" && break; sleep 1; done
   grep -q "CouponEvent is running" "$work/apphost.log" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }

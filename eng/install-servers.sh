@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers that local mode runs (Debian/Ubuntu packages), only when they are missing.
 # Nothing is started or enabled as a system service: the AppHost and the tests start private instances.
-# Extra package names (e.g. wrk) are installed too when their command is missing.
+# Extra package names (e.g. wrk, chromium) are installed too when their command is missing.
 set -euo pipefail
 
 missing=()

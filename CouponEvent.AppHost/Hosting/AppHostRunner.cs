@@ -23,11 +23,14 @@ public static class AppHostRunner
           --replicas NAME=N     Run N replicas of a service (e.g. --replicas consumer=3). Repeatable.
           --port NAME=PORT      Serve a service's first replica on a fixed port (e.g. --port applyapi=5000).
           --data-dir DIR        Keep local servers' data in DIR instead of a temporary folder.
-          --otlp-endpoint URL   Send the services' telemetry to an OTLP/HTTP collector (e.g. http://localhost:4318).
+          --otlp-endpoint URL   Also send the services' telemetry to an OTLP/HTTP collector (e.g. http://localhost:4318).
+          --dashboard-port PORT Serve the dashboard on PORT (default 18888; any free port when taken; 0: any).
+          --no-dashboard        No dashboard: the services send telemetry only to --otlp-endpoint, if given.
           -h, --help            Show this help.
 
         Each option can also come from the environment: AppHost__Mode, AppHost__Replicas__consumer=3,
-        AppHost__Ports__applyapi=5000, AppHost__DataDir, AppHost__OtlpEndpoint.
+        AppHost__Ports__applyapi=5000, AppHost__DataDir, AppHost__OtlpEndpoint, AppHost__DashboardPort,
+        AppHost__Dashboard=false.
         """;
 
     /// <summary>Reads the environment, then the command line (which wins); null after printing help or an error.</summary>
@@ -37,6 +40,8 @@ public static class AppHostRunner
         var replicas = config.GetSection("Replicas").GetChildren().ToDictionary(c => c.Key, c => int.Parse(c.Value!));
         var ports = config.GetSection("Ports").GetChildren().ToDictionary(c => c.Key, c => int.Parse(c.Value!));
         string? dataDir = config["DataDir"], otlp = config["OtlpEndpoint"], mode = config["Mode"];
+        int? dashboardPort = config["Dashboard"] is "false" or "False" ? null
+            : int.TryParse(config["DashboardPort"], out var configured) ? configured : AppHostOptions.DefaultDashboardPort;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -64,6 +69,14 @@ public static class AppHostRunner
                     case "--otlp-endpoint":
                         otlp = Next();
                         break;
+                    case "--dashboard-port":
+                        var value = Next();
+                        dashboardPort = int.TryParse(value, out var chosenPort) && chosenPort is >= 0 and <= 65535
+                            ? chosenPort : throw new ArgumentException($"--dashboard-port: '{value}' is not a port.");
+                        break;
+                    case "--no-dashboard":
+                        dashboardPort = null;
+                        break;
                     default:
                         throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
@@ -85,7 +98,10 @@ public static class AppHostRunner
             return null;
         }
 
-        var options = new AppHostOptions { Mode = chosen, DataRoot = dataDir, OtlpEndpoint = otlp, Ports = ports, Output = ConsoleOutput.Write };
+        var options = new AppHostOptions
+        {
+            Mode = chosen, DataRoot = dataDir, OtlpEndpoint = otlp, DashboardPort = dashboardPort, Ports = ports, Output = ConsoleOutput.Write,
+        };
         return (DistributedApplicationTesting.Adjust(options), replicas);
     }
 
@@ -177,7 +193,8 @@ public static class AppHostRunner
             text.AppendLine($"  {row.Name.PadRight(width.Name)}  {row.Type.PadRight(width.Type)}  {row.State.PadRight(width.State)}  {row.Target}");
         var api = app.GetProject("applyapi").Instances[0].Url;
         text.AppendLine();
-        if (app.DashboardUrl is { } dashboard) text.AppendLine($"  Dashboard       {dashboard}");
+        if (app.DashboardUrl is { } dashboard) text.AppendLine($"  Dashboard       {dashboard}  (resources, the race live, traces)");
+        if (app.AspireDashboardUrl is { } aspire) text.AppendLine($"  Aspire          {aspire}");
         text
             .AppendLine($"  API reference   {api}/scalar")
             .AppendLine($"  OpenAPI         {api}/openapi/v1.json")

@@ -1,3 +1,4 @@
+using CouponEvent.AppHost.Dashboard;
 using CouponEvent.AppHost.Local;
 using DotNet.Testcontainers.Containers;
 
@@ -10,12 +11,17 @@ namespace CouponEvent.AppHost.Hosting;
 public sealed class DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options) : IAsyncDisposable
 {
     private readonly string _dataRoot = options.DataRoot ?? Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
+    private readonly ResourceLogs _logs = new();
     private bool _ownsDataRoot;
-    private IContainer? _dashboard;
+    private IContainer? _aspireDashboard;
+    private DashboardServer? _dashboard;
     private string? _otlpEndpoint = options.OtlpEndpoint;
 
+    /// <summary>This AppHost's dashboard (resources, the race, traces); null with <c>--no-dashboard</c>.</summary>
+    public string? DashboardUrl => _dashboard?.Url;
+
     /// <summary>The Aspire dashboard's address, in containers mode.</summary>
-    public string? DashboardUrl { get; private set; }
+    public string? AspireDashboardUrl { get; private set; }
 
     public IReadOnlyList<Resource> Resources { get; } = resources;
     public AppHostOptions Options { get; } = options;
@@ -43,7 +49,13 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
         Directory.CreateDirectory(_dataRoot);
         try
         {
-            if (Options.Mode == InfrastructureMode.Containers && _otlpEndpoint is null) await StartDashboardAsync(cancellationToken);
+            if (Options.Mode == InfrastructureMode.Containers && _otlpEndpoint is null) await StartAspireDashboardAsync(cancellationToken);
+            if (Options.DashboardPort is { } port)
+            {
+                // The services send telemetry here; the dashboard passes it on to any collector named above.
+                _dashboard = await DashboardServer.StartAsync(this, _logs, port, _otlpEndpoint, cancellationToken);
+                _otlpEndpoint = _dashboard.Url;
+            }
             await Task.WhenAll(Resources.Select(r => r switch
             {
                 IInfrastructureResource infrastructure => StartInfrastructureAsync(r, infrastructure, cancellationToken),
@@ -62,7 +74,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
     {
         try
         {
-            await infrastructure.StartAsync(new InfrastructureContext(Options.Mode, _dataRoot, Options.Output), cancellationToken);
+            await infrastructure.StartAsync(new InfrastructureContext(Options.Mode, _dataRoot, Output), cancellationToken);
             resource.ReadySource.TrySetResult();
         }
         catch (Exception ex)
@@ -80,7 +92,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             for (var replica = 1; replica <= project.Replicas; replica++)
             {
                 var port = replica == 1 && Options.Ports.TryGetValue(project.Name, out var fixedPort) ? fixedPort : FreePort.Next();
-                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, _otlpEndpoint), Options.Output));
+                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, _otlpEndpoint), Output));
             }
             await Task.WhenAll(project.Instances.Select(i => i.StartAsync(cancellationToken)));
             project.ReadySource.TrySetResult();
@@ -92,12 +104,19 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
         }
     }
 
-    private async Task StartDashboardAsync(CancellationToken cancellationToken)
+    /// <summary>Every line a resource prints: kept for the dashboard's resources view, and passed to the AppHost's sink.</summary>
+    private void Output(string name, string line)
     {
-        _dashboard = Containers.Dashboard();
-        await _dashboard.StartAsync(cancellationToken);
-        DashboardUrl = $"http://{_dashboard.Hostname}:{_dashboard.GetMappedPublicPort(Containers.DashboardUiPort)}";
-        _otlpEndpoint = $"http://{_dashboard.Hostname}:{_dashboard.GetMappedPublicPort(Containers.DashboardOtlpHttpPort)}";
+        _logs.Add(name, line);
+        Options.Output?.Invoke(name, line);
+    }
+
+    private async Task StartAspireDashboardAsync(CancellationToken cancellationToken)
+    {
+        _aspireDashboard = Containers.Dashboard();
+        await _aspireDashboard.StartAsync(cancellationToken);
+        AspireDashboardUrl = $"http://{_aspireDashboard.Hostname}:{_aspireDashboard.GetMappedPublicPort(Containers.DashboardUiPort)}";
+        _otlpEndpoint = $"http://{_aspireDashboard.Hostname}:{_aspireDashboard.GetMappedPublicPort(Containers.DashboardOtlpHttpPort)}";
     }
 
     public async ValueTask DisposeAsync()
@@ -111,6 +130,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             await infrastructure.DisposeAsync();
         }
         if (_dashboard is not null) await _dashboard.DisposeAsync();
+        if (_aspireDashboard is not null) await _aspireDashboard.DisposeAsync();
         if (_ownsDataRoot && Directory.Exists(_dataRoot)) Directory.Delete(_dataRoot, recursive: true);
     }
 }

@@ -15,8 +15,16 @@ public sealed record AppHostOptions
     /// <summary>Fixed ports for the first replica of named services; others get free ports.</summary>
     public IReadOnlyDictionary<string, int> Ports { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>OTLP endpoint handed to the services (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), if any.</summary>
+    /// <summary>An OTLP/HTTP collector for the services' telemetry (through the dashboard, which passes it on), if any.</summary>
     public string? OtlpEndpoint { get; init; }
+
+    /// <summary>
+    /// Where the dashboard listens (any free port when taken; 0: any); null: no dashboard, and the services send
+    /// telemetry straight to <see cref="OtlpEndpoint"/>. 18888 is the Aspire dashboard's own port.
+    /// </summary>
+    public int? DashboardPort { get; init; } = DefaultDashboardPort;
+
+    public const int DefaultDashboardPort = 18888;
 
     /// <summary>ApplyApi's admin key: <c>COUPONEVENT_ADMIN_API_KEY</c>, or a fresh random one shown in the summary.</summary>
     public string AdminApiKey { get; init; } =

@@ -77,6 +77,10 @@ public sealed class ProjectResource(string name, ProjectInfo project) : Resource
         {
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
             environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            // Aspire's development settings: export every second, so that the dashboard is live.
+            environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
+            environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            environment["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
         }
         foreach (var reference in _references) environment[$"ConnectionStrings__{reference.Name}"] = reference.ConnectionString;
         foreach (var service in _serviceReferences)

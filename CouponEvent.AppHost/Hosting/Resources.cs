@@ -52,6 +52,8 @@ public abstract class InfrastructureResource(string name) : Resource(name), IInf
 
     public override string State => Address is null ? "Starting" : "Running";
     public override string? Target => Address;
+    /// <summary>The server's process, when the AppHost runs it (local mode).</summary>
+    public virtual int? ProcessId => null;
 
     async Task IInfrastructureResource.StartAsync(InfrastructureContext context, CancellationToken cancellationToken)
     {
@@ -91,6 +93,7 @@ public sealed class RedisResource(string name) : InfrastructureResource(name), I
 
     /// <summary>The local server, for tests that stop and start it.</summary>
     public LocalRedis Server => _local ?? throw LocalOnly();
+    public override int? ProcessId => _local?.ProcessId;
     public string ConnectionString => Address ?? throw new InvalidOperationException($"{Name} has not started.");
 
     private protected override async Task StartLocalAsync(InfrastructureContext context, CancellationToken cancellationToken)
@@ -121,6 +124,8 @@ public sealed class KafkaResource(string name) : InfrastructureResource(name), I
 
     /// <summary>The local mock cluster, for tests that take brokers down.</summary>
     public MockKafkaCluster Cluster => _mock ?? throw LocalOnly();
+    /// <summary>The mock cluster runs inside the AppHost.</summary>
+    public override int? ProcessId => _mock is null ? null : Environment.ProcessId;
     public string ConnectionString => Address ?? throw new InvalidOperationException($"{Name} has not started.");
 
     /// <summary>Provisions a topic, and its dead-letter topic, at start.</summary>
@@ -187,6 +192,7 @@ public sealed class MySqlServerResource(string name) : InfrastructureResource(na
 
     /// <summary>The local server, for tests that stop and start it.</summary>
     public LocalMariaDb Server => _local ?? throw LocalOnly();
+    public override int? ProcessId => _local?.ProcessId;
     public MySqlDatabaseResource? Database { get; private set; }
     internal string? DatabaseConnectionString { get; private set; }
 

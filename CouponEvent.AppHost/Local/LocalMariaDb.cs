@@ -12,6 +12,9 @@ public sealed class LocalMariaDb : IAsyncDisposable
     private readonly Action<string, string>? _output;
     private ChildProcess? _process;
 
+    /// <summary>The server's process id, for the dashboard; null before it starts.</summary>
+    public int? ProcessId => _process?.Id;
+
     private LocalMariaDb(string directory, int port, string password, string database, Action<string, string>? output)
     {
         _directory = directory;

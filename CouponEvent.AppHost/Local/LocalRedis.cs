@@ -12,6 +12,8 @@ public sealed class LocalRedis(string dataDirectory, int port, Action<string, st
     private ChildProcess? _process;
 
     public int Port => port;
+    /// <summary>The server's process id, for the dashboard; null before it starts.</summary>
+    public int? ProcessId => _process?.Id;
     /// <summary>Aspire's format for <c>ConnectionStrings__redis</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{port}";
 

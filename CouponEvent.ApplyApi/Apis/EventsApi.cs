@@ -83,7 +83,8 @@ public static class EventsApi
                 // The script may have run before the connection failed. Nothing was published, so freeing is safe.
                 ApplyApiLog.RedisFailed(services.Logger, eventId, userId, ex.Message);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable");
+                return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable",
+                    services.Known.Contains(eventId) ? eventId : null);
             }
             if (outcome == AdmissionOutcome.SoldOut) services.SoldOut.Noticed(eventId);
         }
@@ -93,41 +94,41 @@ public static class EventsApi
             case AdmissionOutcome.UnknownEvent when services.Known.Contains(eventId):
                 // MySQL has it, Redis lost it: rebuilding; deciding now could reopen sold slots.
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
-                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable");
+                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable", eventId);
             case AdmissionOutcome.UnknownEvent:
                 return Rejected(TypedResults.Problem(Problems.UnknownEvent(eventId)), "unknown_event");
             case AdmissionOutcome.NotOpen:
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
-                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on.")), "not_open");
+                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on.")), "not_open", eventId);
             case AdmissionOutcome.Closed:
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
-                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted.")), "closed");
+                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted.")), "closed", eventId);
             case AdmissionOutcome.Duplicate:
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "already-applied",
-                    "This user already holds a coupon slot in this event.", "One coupon per user.")), "duplicate");
+                    "This user already holds a coupon slot in this event.", "One coupon per user.")), "duplicate", eventId);
             case AdmissionOutcome.SoldOut:
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status410Gone, "sold-out",
-                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away.")), "sold_out");
+                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away.")), "sold_out", eventId);
         }
 
         var application = CouponApplication.Create(applicationId, eventId, userId, services.Time.GetUtcNow());
         switch (await services.Publisher.PublishAsync(application))
         {
             case PublishOutcome.Acknowledged:
-                ApplyApiTelemetry.Count("admitted");
+                ApplyApiTelemetry.Count("admitted", eventId);
                 return TypedResults.Accepted($"/api/events/{eventId}/applications/{userId}",
                     new ApplicationAccepted(eventId, userId, ApplicationStatus.Accepted, position, applicationId));
             case PublishOutcome.NotPersisted:
                 ApplyApiLog.PublishFailed(services.Logger, applicationId, eventId, userId);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(TypedResults.Problem(Problems.Unavailable("Kafka")), "unavailable");
+                return Rejected(TypedResults.Problem(Problems.Unavailable("Kafka")), "unavailable", eventId);
             default:
                 // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
                 ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
                 await services.TryMarkPendingAsync(eventId, userId, applicationId);
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
                     "Kafka did not confirm the application in time.",
-                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable");
+                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable", eventId);
         }
     }
 
@@ -184,10 +185,10 @@ public static class EventsApi
             new EventSummary(e.Id, e.Name, e.Quantity, 0, 0, e.Quantity, false, e.OpensAt, e.ClosesAt));
     }
 
-    /// <summary>Counts a refusal by outcome on its way out.</summary>
-    private static TResult Rejected<TResult>(TResult result, string outcome)
+    /// <summary>Counts a refusal by outcome on its way out; <paramref name="eventId"/> only once Redis knew the event.</summary>
+    private static TResult Rejected<TResult>(TResult result, string outcome, string? eventId = null)
     {
-        ApplyApiTelemetry.Count(outcome);
+        ApplyApiTelemetry.Count(outcome, eventId);
         return result;
     }
 }
