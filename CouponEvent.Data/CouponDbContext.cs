@@ -34,6 +34,7 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
             e.ToTable("failed_events");
             e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
             e.Property(x => x.Error).HasMaxLength(2000);
+            e.Property(x => x.TraceParent).HasMaxLength(55).IsUnicode(false);
             e.HasIndex(x => x.ApplicationId).IsUnique();
             // The RetryJob's claim query scans due pending rows in this order.
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });

@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace CouponEvent.RetryJob;
 
-/// <summary>The service's Meter, named after it (ServiceDefaults subscribes to it).</summary>
+/// <summary>The service's one ActivitySource and one Meter, named after it (ServiceDefaults subscribes to both).</summary>
 internal static class RetryJobTelemetry
 {
     public const string Name = "CouponEvent.RetryJob";
+    public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
     /// <summary>Attempts by result: issued, rescheduled, parked.</summary>

@@ -109,10 +109,11 @@ public static class DashboardApi
 
     private static Ok<List<TimelinePoint>> GetTimeline(string eventId, int? seconds, RaceBoard board, MetricStore metrics, TimeProvider time)
     {
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        // By default, from a little before the event's first answer (at least the last 30 s, at most 10 minutes).
+        // Up to the last whole second: the current one is still being counted.
+        var now = time.GetUtcNow().ToUnixTimeSeconds() - 1;
+        // By default, from a little before the event's first answer (at least the last 20 s, at most 10 minutes).
         var since = seconds is { } chosen ? now - Math.Clamp(chosen, 10, 600)
-            : Math.Clamp((metrics.FirstSecond(eventId) ?? now) - 5, now - 600, now - 30);
+            : Math.Clamp((metrics.FirstSecond(eventId) ?? now) - 3, now - 600, now - 20);
         var outcomes = metrics.Outcomes(eventId, since);
         var issued = board.Issued(eventId, since);
         var lag = metrics.Lag(since);

@@ -116,7 +116,7 @@ public sealed partial class CouponConsumer(
             {
                 try
                 {
-                    var issued = await InsertAsync(applications, stoppingToken);
+                    var issued = await InsertAsync(applications, spans, stoppingToken);
                     ConsumerTelemetry.CouponsIssued.Add(issued);
                     return;
                 }
@@ -130,7 +130,7 @@ public sealed partial class CouponConsumer(
         }
         finally
         {
-            foreach (var span in spans) span.Dispose();
+            foreach (var span in spans.Values) span.Dispose();
         }
     }
 
@@ -138,9 +138,9 @@ public sealed partial class CouponConsumer(
     /// One span per application in the application's own trace (its parent is the publish span in ApplyApi, from the
     /// <c>traceparent</c> header), linked to the batch span that wrote it: one trace per application, end to end.
     /// </summary>
-    private static List<Activity> ApplicationSpans(List<ConsumeResult<string, byte[]>> batch, Activity? batchSpan)
+    private static Dictionary<string, Activity> ApplicationSpans(List<ConsumeResult<string, byte[]>> batch, Activity? batchSpan)
     {
-        var spans = new List<Activity>();
+        var spans = new Dictionary<string, Activity>();
         if (batchSpan is null) return spans;
         ActivityLink[] toBatch = [new(batchSpan.Context)];
         foreach (var result in batch)
@@ -155,7 +155,8 @@ public sealed partial class CouponConsumer(
             span.SetTag("messaging.kafka.message.key", result.Message.Key);
             span.SetTag("messaging.destination.partition.id", result.Partition.Value);
             span.SetTag("messaging.kafka.offset", result.Offset.Value);
-            spans.Add(span);
+            // A message delivered twice in one batch: one span is enough.
+            if (!spans.TryAdd(result.Message.Key, span)) span.Dispose();
         }
         // Starting a span makes it current; the batch's own work (the INSERT) belongs to the batch span.
         Activity.Current = batchSpan;
@@ -166,7 +167,7 @@ public sealed partial class CouponConsumer(
     /// The whole batch in one statement; if the data of some application is at fault, each one alone, and those
     /// that still fail become failed events. A passing failure propagates, to retry the batch.
     /// </summary>
-    private async Task<int> InsertAsync(List<CouponApplication> applications, CancellationToken stoppingToken)
+    private async Task<int> InsertAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
     {
         if (applications.Count == 0) return 0;
         try
@@ -185,7 +186,8 @@ public sealed partial class CouponConsumer(
                 catch (MySqlException one) when (CouponWriter.IsPermanent(one))
                 {
                     LogFailedEvent(logger, application.ApplicationId, application.EventId, application.UserId, one.Message);
-                    await writer.RecordFailureAsync(application, one.Message, stoppingToken);
+                    // The retry continues the application's trace from its process span.
+                    await writer.RecordFailureAsync(application, one.Message, spans.GetValueOrDefault(application.Key)?.Id, stoppingToken);
                     ConsumerTelemetry.FailedEvents.Add(1);
                 }
             }

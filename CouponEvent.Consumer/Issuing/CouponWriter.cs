@@ -33,18 +33,19 @@ public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] 
     }
 
     /// <summary>Records an application for the RetryJob. Idempotent on the application id.</summary>
-    public async Task RecordFailureAsync(CouponApplication application, string error, CancellationToken cancellationToken)
+    public async Task RecordFailureAsync(CouponApplication application, string error, string? traceParent, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new MySqlCommand("""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES (@a, @e, @u, @error, 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at, trace_parent)
+            VALUES (@a, @e, @u, @error, 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), @trace)
             ON DUPLICATE KEY UPDATE id = id
             """, connection);
         command.Parameters.AddWithValue("@a", application.ApplicationId.ToString());
         command.Parameters.AddWithValue("@e", application.EventId);
         command.Parameters.AddWithValue("@u", application.UserId);
         command.Parameters.AddWithValue("@error", error.Length > 2000 ? error[..2000] : error);
+        command.Parameters.AddWithValue("@trace", traceParent);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -13,6 +13,8 @@ public sealed class FailedEvent
     public DateTimeOffset NextAttemptAt { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>W3C <c>traceparent</c> of the Consumer's span for this application: retries continue its trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 public enum FailedEventStatus

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CouponEvent.Data;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -19,9 +20,9 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var claimed = new List<(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts)>();
+        var claimed = new List<(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts, string? TraceParent)>();
         await using (var select = new MySqlCommand("""
-            SELECT id, application_id, event_id, user_id, attempts FROM failed_events
+            SELECT id, application_id, event_id, user_id, attempts, trace_parent FROM failed_events
             WHERE status = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)
             ORDER BY next_attempt_at LIMIT @batch
             FOR UPDATE SKIP LOCKED
@@ -30,12 +31,14 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
             select.Parameters.AddWithValue("@batch", settings.BatchSize);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                claimed.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4)));
+                claimed.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         foreach (var row in claimed)
         {
             var attempts = row.Attempts + 1;
+            using var span = StartRetrySpan(row.TraceParent, row.ApplicationId, row.EventId, row.UserId, attempts);
             try
             {
                 await using var insert = new MySqlCommand("""
@@ -50,6 +53,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
 
                 await UpdateAsync(connection, transaction, row.Id, "status = 1", null, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", "issued"));
+                span?.SetTag("coupon.retry.result", "issued");
                 LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
             }
             catch (MySqlException ex) when (ex.ErrorCode is not (MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
@@ -62,6 +66,8 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                     parked ? "status = 2" : $"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL {delayMicroseconds} MICROSECOND",
                     ex.Message, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", parked ? "parked" : "rescheduled"));
+                span?.SetTag("coupon.retry.result", parked ? "parked" : "rescheduled");
+                span?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 if (parked) LogParked(logger, row.ApplicationId, row.EventId, row.UserId, attempts, ex.Message);
                 else LogRescheduled(logger, row.ApplicationId, attempts, ex.Message);
             }
@@ -69,6 +75,21 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
 
         await transaction.CommitAsync(cancellationToken);
         return claimed.Count;
+    }
+
+    /// <summary>
+    /// A span per attempt, in the application's own trace (the Consumer stored its span's <c>traceparent</c> with the
+    /// failed event), so one trace tells an application's whole story, retries included.
+    /// </summary>
+    private static Activity? StartRetrySpan(string? traceParent, Guid applicationId, string eventId, long userId, int attempt)
+    {
+        ActivityContext.TryParse(traceParent, null, out var parent);
+        var span = RetryJobTelemetry.Source.StartActivity("failed_event retry", ActivityKind.Internal, parent);
+        span?.SetTag("coupon.event_id", eventId);
+        span?.SetTag("coupon.user_id", userId);
+        span?.SetTag("coupon.application_id", applicationId.ToString());
+        span?.SetTag("coupon.retry.attempt", attempt);
+        return span;
     }
 
     /// <summary>Counts the open failed events for the gauge that alerts on parked ones.</summary>

@@ -1,5 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -81,6 +86,44 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         await page.GotoAsync($"{stack.App.DashboardUrl}/#resources");
         foreach (var name in new[] { "applyapi-1", "applyapi-2", "consumer", "retryjob-1", "redis", "kafka", "mysql" })
             await Expect(page.Locator("#resource-rows tr", new() { HasText = name }).First).ToContainTextAsync("Healthy", new() { Timeout = 10_000 });
+    }
+
+    [Fact]
+    public async Task A_retried_application_keeps_one_trace_from_the_consumer_to_the_retry_job()
+    {
+        // An application whose event MySQL does not know yet, published with a trace context of the test's own.
+        var eventId = $"d-{Guid.NewGuid():N}"[..20];
+        var application = CouponApplication.Create(Guid.NewGuid(), eventId, 42, DateTimeOffset.UtcNow);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+        {
+            await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]>
+            {
+                Key = application.Key,
+                Value = application.ToUtf8Json(),
+                Headers = new Headers { { "traceparent", Encoding.ASCII.GetBytes($"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01") } },
+            });
+        }
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
+            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND trace_parent LIKE CONCAT('00-', @t, '-%')", ("@e", eventId), ("@t", traceId)) == 1);
+
+        // The cause goes away; the RetryJob issues the coupon, in the same trace.
+        await stack.Database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
+        Assert.Equal([42L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
+
+        using var http = new HttpClient { BaseAddress = new Uri(stack.App.DashboardUrl!) };
+        var spans = new List<(string Service, string Name, string? Result)>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await http.GetAsync($"/api/traces/{traceId}");
+            if (!response.IsSuccessStatusCode) return false;
+            var trace = await response.Content.ReadFromJsonAsync<JsonElement>();
+            spans = trace.GetProperty("spans").EnumerateArray().Select(s => (s.GetProperty("service").GetString()!, s.GetProperty("name").GetString()!,
+                s.GetProperty("attributes").TryGetProperty("coupon.retry.result", out var result) ? result.GetString() : null)).ToList();
+            return spans.Any(s => s.Result == "issued");
+        }, TimeSpan.FromSeconds(30));
+        Assert.Contains(("consumer", "coupon_create process", null), spans);
+        Assert.Contains(spans, s => s.Service.StartsWith("retryjob") && s.Name == "failed_event retry" && s.Result == "issued");
     }
 
     [Fact]

@@ -21,6 +21,9 @@ function show() {
   current = (location.hash.slice(1).split("/")[0]) || "race";
   if (!tabs[current]) current = "race";
   for (const name of Object.keys(tabs)) $(name).hidden = name !== current;
+  // #traces/{traceId} opens that trace: a link to one application's journey.
+  const linked = location.hash.match(/^#traces\/([0-9a-f]{32})$/);
+  if (linked && linked[1] !== openTrace) openTraceDetail(linked[1]);
   document.querySelectorAll("nav a").forEach(a => a.classList.toggle("active", a.dataset.tab === current));
   refresh();
 }
@@ -181,7 +184,7 @@ async function openTraceDetail(traceId) {
   })("", 0);
 
   const linked = [...new Set(trace.spans.flatMap(s => s.linkedTraceIds))];
-  detail.innerHTML = `<h3>Trace <code>${traceId}</code> · ${ms(total)} · ${trace.spans.length} spans</h3>
+  detail.innerHTML = `<h3>Trace <a href="#traces/${traceId}"><code>${traceId}</code></a> · ${ms(total)} · ${trace.spans.length} spans</h3>
     <div class="waterfall" data-testid="waterfall">${rows.map(([s, depth]) => {
       const left = 100 * (s.startMs - start) / total, width = Math.max(0.3, 100 * s.durationMs / total);
       return `<div class="name" style="padding-left:${depth * 14}px" data-span="${s.spanId}" title="${escape(s.name)}"><span class="service">${escape(s.service)}</span>${escape(s.name)}</div>
