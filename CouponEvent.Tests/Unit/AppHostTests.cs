@@ -27,6 +27,14 @@ public sealed class AppHostTests
     }
 
     [Fact]
+    public void The_dashboard_is_on_port_18888_unless_moved_or_turned_off()
+    {
+        Assert.Equal(18888, AppHostRunner.Parse([])!.Value.Options.DashboardPort);
+        Assert.Equal(0, AppHostRunner.Parse(["--dashboard-port", "0"])!.Value.Options.DashboardPort);
+        Assert.Null(AppHostRunner.Parse(["--no-dashboard"])!.Value.Options.DashboardPort);
+    }
+
+    [Fact]
     public void Without_a_mode_it_is_containers_only_where_a_Docker_engine_answers()
     {
         var (options, _) = AppHostRunner.Parse([])!.Value;
@@ -70,6 +78,7 @@ public sealed class AppHostTests
     [InlineData("--replicas", "consumer=0")]
     [InlineData("--frobnicate")]
     [InlineData("--data-dir")]
+    [InlineData("--dashboard-port", "http")]
     public void A_bad_command_line_is_refused_with_exit_code_2(params string[] args)
     {
         try
