@@ -2,8 +2,8 @@ namespace CouponEvent.ApplyApi;
 
 internal static partial class ApplyApiLog
 {
-    [LoggerMessage(1001, LogLevel.Warning, "Redis failed during admission of user {UserId} to {EventId}: {Reason}")]
-    public static partial void RedisFailed(ILogger logger, string eventId, long userId, string reason);
+    [LoggerMessage(1001, LogLevel.Warning, "Redis failed during admission of application {ApplicationId} (user {UserId}, event {EventId}): {Reason}")]
+    public static partial void RedisFailed(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
 
     [LoggerMessage(1002, LogLevel.Warning, "Kafka did not store application {ApplicationId} (user {UserId}, event {EventId}); slot released")]
     public static partial void PublishFailed(ILogger logger, Guid applicationId, string eventId, long userId);

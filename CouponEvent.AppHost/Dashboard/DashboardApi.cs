@@ -133,7 +133,7 @@ public static class DashboardApi
         traces.Get(traceId) is var (spans, logs)
             ? TypedResults.Ok(new TraceDetail(traceId, spans, logs))
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: "urn:couponevent:unknown-trace",
-                title: "No such trace in the window.", detail: $"The dashboard keeps the last {TraceStore.MaxTraces:N0} traces; '{traceId}' is not among them.");
+                title: "No such trace in the window.", detail: $"The dashboard keeps the last {TraceStore.MaxTraces:N0} traces and {TraceStore.MaxRefusals:N0} refusals; '{traceId}' is not among them.");
 
     /// <summary>The page's files, embedded at build time as <c>wwwroot/{name}</c>.</summary>
     private static IResult Asset(string file)

@@ -14,17 +14,28 @@ public sealed record TraceSummary(
 public sealed record LogView(double TimeMs, string Service, string Severity, string Message, string TraceId, string SpanId);
 
 /// <summary>
-/// The most recent traces, in memory: a bounded window (oldest trace out first), searchable by user id,
-/// application id, Kafka message key or trace id. Also keeps the structured log records that belong to a trace.
+/// The most recent traces, in memory, searchable by user id, application id, Kafka message key or trace id, and the
+/// structured log records that belong to them. Two bounded windows, oldest out first: refusals (a 409 or 410 is one
+/// span) have their own, so that the burst after a sell-out does not push the winners' journeys out.
 /// </summary>
 public sealed class TraceStore
 {
     public const int MaxTraces = 5_000;
+    public const int MaxRefusals = 5_000;
     public const int MaxSpansPerTrace = 200;
     public const int MaxLogs = 20_000;
 
-    private readonly Dictionary<string, List<SpanView>> _traces = [];
-    private readonly Queue<string> _order = new();
+    private sealed class Trace(long sequence)
+    {
+        public long Sequence { get; } = sequence;
+        public List<SpanView> Spans { get; } = [];
+        public LinkedListNode<string>? Node { get; set; }
+    }
+
+    private readonly Dictionary<string, Trace> _traces = [];
+    private readonly LinkedList<string> _journeys = new();
+    private readonly LinkedList<string> _refusals = new();
+    private long _sequence;
     private readonly Queue<LogView> _logs = new();
     private readonly Lock _gate = new();
 
@@ -48,20 +59,36 @@ public sealed class TraceStore
     private void Add(Span span, string service)
     {
         var traceId = OtlpValues.Hex(span.TraceId);
-        if (!_traces.TryGetValue(traceId, out var spans))
+        if (!_traces.TryGetValue(traceId, out var trace))
         {
-            _traces[traceId] = spans = [];
-            _order.Enqueue(traceId);
-            while (_order.Count > MaxTraces) _traces.Remove(_order.Dequeue());
+            _traces[traceId] = trace = new Trace(++_sequence);
+            trace.Node = _journeys.AddLast(traceId);
+            Trim(_journeys, MaxTraces);
         }
-        if (spans.Count >= MaxSpansPerTrace) return;
-        spans.Add(new SpanView(
+        if (trace.Spans.Count >= MaxSpansPerTrace) return;
+        var view = new SpanView(
             traceId, OtlpValues.Hex(span.SpanId), OtlpValues.Hex(span.ParentSpanId), span.Name,
             span.Kind.ToString().Replace("SpanKind", "").ToLowerInvariant(), service,
             span.StartTimeUnixNano / 1e6, (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1e6,
             span.Status?.Code == Status.Types.StatusCode.Error, span.Status?.Message ?? "",
             OtlpValues.Attributes(span.Attributes),
-            span.Links.Select(l => OtlpValues.Hex(l.TraceId)).Where(id => id != traceId).Distinct().ToList()));
+            span.Links.Select(l => OtlpValues.Hex(l.TraceId)).Where(id => id != traceId).Distinct().ToList());
+        trace.Spans.Add(view);
+        if (view.Attributes.TryGetValue("coupon.outcome", out var outcome) && outcome != "admitted" && trace.Node!.List == _journeys)
+        {
+            _journeys.Remove(trace.Node);
+            trace.Node = _refusals.AddLast(traceId);
+            Trim(_refusals, MaxRefusals);
+        }
+    }
+
+    private void Trim(LinkedList<string> window, int max)
+    {
+        while (window.Count > max)
+        {
+            _traces.Remove(window.First!.Value);
+            window.RemoveFirst();
+        }
     }
 
     public void Add(ExportLogsServiceRequest request)
@@ -93,12 +120,15 @@ public sealed class TraceStore
         lock (_gate)
         {
             var found = new List<TraceSummary>();
-            foreach (var traceId in _order.Reverse())
+            // Both windows, newest first.
+            LinkedListNode<string>? journey = _journeys.Last, refusal = _refusals.Last;
+            while ((journey ?? refusal) is not null && found.Count < limit)
             {
-                if (!_traces.TryGetValue(traceId, out var spans) || spans.Count == 0) continue;
-                if (!string.IsNullOrEmpty(query) && !Matches(traceId, spans, query)) continue;
-                found.Add(Summarize(traceId, spans));
-                if (found.Count == limit) break;
+                var newer = refusal is null || (journey is not null && _traces[journey.Value].Sequence > _traces[refusal.Value].Sequence) ? journey! : refusal;
+                if (newer == journey) journey = journey.Previous;
+                else refusal = refusal!.Previous;
+                var spans = _traces[newer.Value].Spans;
+                if (string.IsNullOrEmpty(query) || Matches(newer.Value, spans, query)) found.Add(Summarize(newer.Value, spans));
             }
             return found;
         }
@@ -127,8 +157,8 @@ public sealed class TraceStore
     {
         lock (_gate)
         {
-            if (!_traces.TryGetValue(traceId.ToLowerInvariant(), out var spans)) return null;
-            return (spans.OrderBy(s => s.StartMs).ToList(), _logs.Where(l => l.TraceId == traceId).OrderBy(l => l.TimeMs).ToList());
+            if (!_traces.TryGetValue(traceId.ToLowerInvariant(), out var trace)) return null;
+            return (trace.Spans.OrderBy(s => s.StartMs).ToList(), _logs.Where(l => l.TraceId == traceId).OrderBy(l => l.TimeMs).ToList());
         }
     }
 }

@@ -81,7 +81,7 @@ public static class EventsApi
             catch (RedisException ex)
             {
                 // The script may have run before the connection failed. Nothing was published, so freeing is safe.
-                ApplyApiLog.RedisFailed(services.Logger, eventId, userId, ex.Message);
+                ApplyApiLog.RedisFailed(services.Logger, applicationId, eventId, userId, ex.Message);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
                 return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable",
                     services.Known.Contains(eventId) ? eventId : null);

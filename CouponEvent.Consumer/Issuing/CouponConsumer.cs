@@ -185,9 +185,13 @@ public sealed partial class CouponConsumer(
                 }
                 catch (MySqlException one) when (CouponWriter.IsPermanent(one))
                 {
+                    // The line belongs to the application's trace, and the retry continues that trace from its span.
+                    var span = spans.GetValueOrDefault(application.Key);
+                    var batchSpan = Activity.Current;
+                    Activity.Current = span ?? batchSpan;
                     LogFailedEvent(logger, application.ApplicationId, application.EventId, application.UserId, one.Message);
-                    // The retry continues the application's trace from its process span.
-                    await writer.RecordFailureAsync(application, one.Message, spans.GetValueOrDefault(application.Key)?.Id, stoppingToken);
+                    Activity.Current = batchSpan;
+                    await writer.RecordFailureAsync(application, one.Message, span?.Id, stoppingToken);
                     ConsumerTelemetry.FailedEvents.Add(1);
                 }
             }

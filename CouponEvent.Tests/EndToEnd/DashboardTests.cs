@@ -113,6 +113,7 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
 
         using var http = new HttpClient { BaseAddress = new Uri(stack.App.DashboardUrl!) };
         var spans = new List<(string Service, string Name, string? Result)>();
+        var logs = new List<(string Service, string Message)>();
         await Eventually.HoldsAsync(async () =>
         {
             using var response = await http.GetAsync($"/api/traces/{traceId}");
@@ -120,10 +121,14 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
             var trace = await response.Content.ReadFromJsonAsync<JsonElement>();
             spans = trace.GetProperty("spans").EnumerateArray().Select(s => (s.GetProperty("service").GetString()!, s.GetProperty("name").GetString()!,
                 s.GetProperty("attributes").TryGetProperty("coupon.retry.result", out var result) ? result.GetString() : null)).ToList();
-            return spans.Any(s => s.Result == "issued");
+            logs = trace.GetProperty("logs").EnumerateArray().Select(l => (l.GetProperty("service").GetString()!, l.GetProperty("message").GetString()!)).ToList();
+            return spans.Any(s => s.Result == "issued") && logs.Count >= 2;
         }, TimeSpan.FromSeconds(30));
         Assert.Contains(("consumer", "coupon_create process", null), spans);
         Assert.Contains(spans, s => s.Service.StartsWith("retryjob") && s.Name == "failed_event retry" && s.Result == "issued");
+        // The log lines about this application are in its trace, and name it.
+        Assert.Contains(logs, l => l.Service == "consumer" && l.Message.Contains($"Application {application.ApplicationId}") && l.Message.Contains("failed event"));
+        Assert.Contains(logs, l => l.Service.StartsWith("retryjob") && l.Message.Contains($"Issued application {application.ApplicationId}"));
     }
 
     [Fact]
