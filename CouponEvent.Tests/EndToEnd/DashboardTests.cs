@@ -114,21 +114,33 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri(stack.App.DashboardUrl!) };
         var spans = new List<(string Service, string Name, string? Result)>();
         var logs = new List<(string Service, string Message)>();
-        await Eventually.HoldsAsync(async () =>
+        bool ConsumerSpan() => spans.Contains(("consumer", "coupon_create process", null));
+        bool RetrySpan() => spans.Any(s => s.Service.StartsWith("retryjob") && s.Name == "failed_event retry" && s.Result == "issued");
+        bool ConsumerLine() => logs.Any(l => l.Service == "consumer" && l.Message.Contains($"Application {application.ApplicationId}") && l.Message.Contains("failed event"));
+        bool RetryLine() => logs.Any(l => l.Service.StartsWith("retryjob") && l.Message.Contains($"Issued application {application.ApplicationId}"));
+        // Each service exports on its own second: wait for all of them.
+        try
         {
-            using var response = await http.GetAsync($"/api/traces/{traceId}");
-            if (!response.IsSuccessStatusCode) return false;
-            var trace = await response.Content.ReadFromJsonAsync<JsonElement>();
-            spans = trace.GetProperty("spans").EnumerateArray().Select(s => (s.GetProperty("service").GetString()!, s.GetProperty("name").GetString()!,
-                s.GetProperty("attributes").TryGetProperty("coupon.retry.result", out var result) ? result.GetString() : null)).ToList();
-            logs = trace.GetProperty("logs").EnumerateArray().Select(l => (l.GetProperty("service").GetString()!, l.GetProperty("message").GetString()!)).ToList();
-            return spans.Any(s => s.Result == "issued") && logs.Count >= 2;
-        }, TimeSpan.FromSeconds(30));
-        Assert.Contains(("consumer", "coupon_create process", null), spans);
-        Assert.Contains(spans, s => s.Service.StartsWith("retryjob") && s.Name == "failed_event retry" && s.Result == "issued");
+            await Eventually.HoldsAsync(async () =>
+            {
+                using var response = await http.GetAsync($"/api/traces/{traceId}");
+                if (!response.IsSuccessStatusCode) return false;
+                var trace = await response.Content.ReadFromJsonAsync<JsonElement>();
+                spans = trace.GetProperty("spans").EnumerateArray().Select(s => (s.GetProperty("service").GetString()!, s.GetProperty("name").GetString()!,
+                    s.GetProperty("attributes").TryGetProperty("coupon.retry.result", out var result) ? result.GetString() : null)).ToList();
+                logs = trace.GetProperty("logs").EnumerateArray().Select(l => (l.GetProperty("service").GetString()!, l.GetProperty("message").GetString()!)).ToList();
+                return ConsumerSpan() && RetrySpan() && ConsumerLine() && RetryLine();
+            }, TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // The assertions below say what is missing.
+        }
+        Assert.True(ConsumerSpan(), $"the Consumer's span is in the trace: {string.Join(", ", spans)}");
+        Assert.True(RetrySpan(), $"the RetryJob's span is in the trace: {string.Join(", ", spans)}");
         // The log lines about this application are in its trace, and name it.
-        Assert.Contains(logs, l => l.Service == "consumer" && l.Message.Contains($"Application {application.ApplicationId}") && l.Message.Contains("failed event"));
-        Assert.Contains(logs, l => l.Service.StartsWith("retryjob") && l.Message.Contains($"Issued application {application.ApplicationId}"));
+        Assert.True(ConsumerLine(), $"the Consumer's line is in the trace: {string.Join(" | ", logs)}");
+        Assert.True(RetryLine(), $"the RetryJob's line is in the trace: {string.Join(" | ", logs)}");
     }
 
     [Fact]
