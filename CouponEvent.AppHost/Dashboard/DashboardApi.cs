@@ -28,8 +28,8 @@ public static class DashboardApi
     {
         var api = app.MapGroup("/api");
         api.MapGet("/resources", GetResources);
-        api.MapGet("/resources/{name}/logs", (string name, ResourceLogs logs) =>
-            TypedResults.Ok(logs.Of(name).Select(l => new { time = l.Time, line = l.Line })));
+        api.MapGet("/resources/{name}/logs", (string name, ResourceOutput output) =>
+            TypedResults.Ok(output.Of(name).Select(l => new { time = l.Time, line = l.Line })));
         api.MapGet("/races", GetRaces);
         api.MapGet("/races/{eventId}/timeline", GetTimeline);
         api.MapGet("/traces", (string? q, TraceStore traces) => TypedResults.Ok(traces.Search(q)));

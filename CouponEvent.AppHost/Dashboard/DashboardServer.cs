@@ -17,21 +17,21 @@ public sealed class DashboardServer(WebApplication web, string url) : IAsyncDisp
     public string Url { get; } = url;
 
     /// <summary>Starts on <paramref name="port"/>, or on any free port when that one is taken (0: any).</summary>
-    public static async Task<DashboardServer> StartAsync(DistributedApplication stack, ResourceLogs logs, int port, string? upstream,
+    public static async Task<DashboardServer> StartAsync(DistributedApplication stack, ResourceOutput output, int port, string? upstream,
         CancellationToken cancellationToken)
     {
         try
         {
-            return await StartOnAsync(stack, logs, port, upstream, cancellationToken);
+            return await StartOnAsync(stack, output, port, upstream, cancellationToken);
         }
         catch (IOException) when (port != 0)
         {
             // Another AppHost (or anything else) has the port: the printed URL says where this one is.
-            return await StartOnAsync(stack, logs, 0, upstream, cancellationToken);
+            return await StartOnAsync(stack, output, 0, upstream, cancellationToken);
         }
     }
 
-    private static async Task<DashboardServer> StartOnAsync(DistributedApplication stack, ResourceLogs logs, int port, string? upstream,
+    private static async Task<DashboardServer> StartOnAsync(DistributedApplication stack, ResourceOutput output, int port, string? upstream,
         CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -41,7 +41,7 @@ public sealed class DashboardServer(WebApplication web, string url) : IAsyncDisp
         builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(stack);
-        builder.Services.AddSingleton(logs);
+        builder.Services.AddSingleton(output);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TraceStore>();
         builder.Services.AddSingleton<MetricStore>();

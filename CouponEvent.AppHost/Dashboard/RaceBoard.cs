@@ -40,8 +40,12 @@ public sealed class RaceBoard(DistributedApplication app, TimeProvider time) : B
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var redisResource = app.Resources.OfType<RedisResource>().Single();
-        var database = app.Resources.OfType<MySqlServerResource>().Single().Database!;
+        if (app.Resources.OfType<RedisResource>().SingleOrDefault() is not { } redisResource ||
+            app.Resources.OfType<MySqlServerResource>().SingleOrDefault()?.Database is not { } database)
+        {
+            Problem = "this stack has no Redis or no MySQL database to read";
+            return;
+        }
         await Task.WhenAll(redisResource.Ready, database.Ready).WaitAsync(stoppingToken);
         using var redis = await ConnectionMultiplexer.ConnectAsync($"{redisResource.ConnectionString},abortConnect=false");
 

@@ -11,7 +11,7 @@ namespace CouponEvent.AppHost.Hosting;
 public sealed class DistributedApplication(IReadOnlyList<Resource> resources, AppHostOptions options) : IAsyncDisposable
 {
     private readonly string _dataRoot = options.DataRoot ?? Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
-    private readonly ResourceLogs _logs = new();
+    private readonly ResourceOutput _output = new();
     private bool _ownsDataRoot;
     private IContainer? _aspireDashboard;
     private DashboardServer? _dashboard;
@@ -53,7 +53,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             if (Options.DashboardPort is { } port)
             {
                 // The services send telemetry here; the dashboard passes it on to any collector named above.
-                _dashboard = await DashboardServer.StartAsync(this, _logs, port, _otlpEndpoint, cancellationToken);
+                _dashboard = await DashboardServer.StartAsync(this, _output, port, _otlpEndpoint, cancellationToken);
                 _otlpEndpoint = _dashboard.Url;
             }
             await Task.WhenAll(Resources.Select(r => r switch
@@ -107,7 +107,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
     /// <summary>Every line a resource prints: kept for the dashboard's resources view, and passed to the AppHost's sink.</summary>
     private void Output(string name, string line)
     {
-        _logs.Add(name, line);
+        _output.Add(name, line);
         Options.Output?.Invoke(name, line);
     }
 

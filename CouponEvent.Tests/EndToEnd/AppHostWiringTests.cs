@@ -17,6 +17,20 @@ public sealed class AppHostWiringTests(StackFixture stack)
     }
 
     [Fact]
+    public void Every_replica_sends_its_telemetry_to_the_dashboard_over_otlp_http_protobuf()
+    {
+        var instances = stack.App.Resources.OfType<CouponEvent.AppHost.Hosting.ProjectResource>().SelectMany(p => p.Instances).ToList();
+
+        Assert.Equal(5, instances.Count);
+        Assert.All(instances, i =>
+        {
+            Assert.Equal(stack.App.DashboardUrl, i.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.Equal("http/protobuf", i.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"]);
+            Assert.Equal("1000", i.Environment["OTEL_METRIC_EXPORT_INTERVAL"]);
+        });
+    }
+
+    [Fact]
     public void Each_replica_has_its_own_url_service_name_and_instance_id()
     {
         var replicas = stack.App.GetProject("retryjob").Instances;

@@ -1,7 +1,7 @@
 namespace CouponEvent.AppHost.Dashboard;
 
 /// <summary>The last lines each resource printed (every replica and server, by its name), for the resources view.</summary>
-public sealed class ResourceLogs
+public sealed class ResourceOutput
 {
     public const int KeptLines = 300;
 
