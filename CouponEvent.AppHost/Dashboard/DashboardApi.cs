@@ -67,7 +67,7 @@ public static class DashboardApi
         // A server is healthy here when it accepts connections: the services' own /health checks say the rest.
         var health = server.Target is { } target && target.Split(',')[0].Split(':') is [var host, var port] && int.TryParse(port, out var number)
             ? await ConnectAsync(host, number, cancellationToken) : "Unknown";
-        return new ResourceView(name, type, server.State, server.ProcessId, server.Target, health, 0);
+        return new ResourceView(name, type, server.State, server.ProcessId, server.Target, health, server.Restarts);
     }
 
     private static async Task<string> ProbeAsync(string url, CancellationToken cancellationToken)

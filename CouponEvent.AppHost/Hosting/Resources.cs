@@ -54,6 +54,7 @@ public abstract class InfrastructureResource(string name) : Resource(name), IInf
     public override string? Target => Address;
     /// <summary>The server's process, when the AppHost runs it (local mode).</summary>
     public virtual int? ProcessId => null;
+    public virtual int Restarts => 0;
 
     async Task IInfrastructureResource.StartAsync(InfrastructureContext context, CancellationToken cancellationToken)
     {
@@ -94,6 +95,7 @@ public sealed class RedisResource(string name) : InfrastructureResource(name), I
     /// <summary>The local server, for tests that stop and start it.</summary>
     public LocalRedis Server => _local ?? throw LocalOnly();
     public override int? ProcessId => _local?.ProcessId;
+    public override int Restarts => _local?.Restarts ?? 0;
     public string ConnectionString => Address ?? throw new InvalidOperationException($"{Name} has not started.");
 
     private protected override async Task StartLocalAsync(InfrastructureContext context, CancellationToken cancellationToken)
@@ -193,6 +195,7 @@ public sealed class MySqlServerResource(string name) : InfrastructureResource(na
     /// <summary>The local server, for tests that stop and start it.</summary>
     public LocalMariaDb Server => _local ?? throw LocalOnly();
     public override int? ProcessId => _local?.ProcessId;
+    public override int Restarts => _local?.Restarts ?? 0;
     public MySqlDatabaseResource? Database { get; private set; }
     internal string? DatabaseConnectionString { get; private set; }
 

@@ -11,9 +11,12 @@ public sealed class LocalMariaDb : IAsyncDisposable
     private readonly string _directory;
     private readonly Action<string, string>? _output;
     private ChildProcess? _process;
+    private bool _started;
 
     /// <summary>The server's process id, for the dashboard; null before it starts.</summary>
     public int? ProcessId => _process?.Id;
+    /// <summary>Starts after the first (tests stop and start servers), for the dashboard.</summary>
+    public int Restarts { get; private set; }
 
     private LocalMariaDb(string directory, int port, string password, string database, Action<string, string>? output)
     {
@@ -66,6 +69,8 @@ public sealed class LocalMariaDb : IAsyncDisposable
     /// <summary>Starts (or restarts) the server on the same port and data.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (_started) Restarts++;
+        _started = true;
         _process = ChildProcess.Start("mysql", Executables.Find("mariadbd", "mariadb-server"),
         [
             "--no-defaults", $"--datadir={DataDirectory}", "--user=root",

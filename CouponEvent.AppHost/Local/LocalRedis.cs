@@ -10,10 +10,13 @@ namespace CouponEvent.AppHost.Local;
 public sealed class LocalRedis(string dataDirectory, int port, Action<string, string>? output) : IAsyncDisposable
 {
     private ChildProcess? _process;
+    private bool _started;
 
     public int Port => port;
     /// <summary>The server's process id, for the dashboard; null before it starts.</summary>
     public int? ProcessId => _process?.Id;
+    /// <summary>Starts after the first (tests stop and start servers), for the dashboard.</summary>
+    public int Restarts { get; private set; }
     /// <summary>Aspire's format for <c>ConnectionStrings__redis</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{port}";
 
@@ -30,6 +33,8 @@ public sealed class LocalRedis(string dataDirectory, int port, Action<string, st
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var executable = Executables.Find("redis-server", "redis-server");
+        if (_started) Restarts++;
+        _started = true;
         _process = ChildProcess.Start("redis", executable,
         [
             "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dataDirectory,

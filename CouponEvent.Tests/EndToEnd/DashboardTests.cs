@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -86,6 +87,8 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
         await page.GotoAsync($"{stack.App.DashboardUrl}/#resources");
         foreach (var name in new[] { "applyapi-1", "applyapi-2", "consumer", "retryjob-1", "redis", "kafka", "mysql" })
             await Expect(page.Locator("#resource-rows tr", new() { HasText = name }).First).ToContainTextAsync("Healthy", new() { Timeout = 10_000 });
+        await Expect(page.Locator("#resource-rows tr", new() { HasText = "redis" }).First)
+            .ToContainTextAsync($"{stack.App.GetResource<RedisResource>("redis").ProcessId}");
     }
 
     [Fact]

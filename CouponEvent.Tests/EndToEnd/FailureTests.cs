@@ -60,8 +60,10 @@ public sealed class FailureTests(StackFixture stack)
         var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 32);
         await Eventually.HoldsAsync(async () => await stack.Database.CouponCountAsync(eventId) > 300);
         var countAtLoss = await stack.Database.CouponCountAsync(eventId);
+        var restarts = redis.Restarts;
         await redis.StopAsync(wipe: true);
         await redis.StartAsync();
+        Assert.Equal(restarts + 1, redis.Restarts); // what the dashboard's resources view shows
         // Those told 503 (Redis away, then the event rebuilding) try again, as users would.
         var answers = (await race).Answers;
 
