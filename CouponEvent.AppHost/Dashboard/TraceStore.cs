@@ -39,11 +39,6 @@ public sealed class TraceStore
     private readonly Queue<LogView> _logs = new();
     private readonly Lock _gate = new();
 
-    public int Count
-    {
-        get { lock (_gate) return _traces.Count; }
-    }
-
     public void Add(ExportTraceServiceRequest request)
     {
         lock (_gate)
