@@ -16,23 +16,26 @@ public sealed class DashboardServer(WebApplication web, string url) : IAsyncDisp
 {
     public string Url { get; } = url;
 
-    /// <summary>Starts on <paramref name="port"/>, or on any free port when that one is taken (0: any).</summary>
+    /// <summary>
+    /// Starts on <paramref name="port"/>, or on any free port when that one is taken (0: any). OTLP is accepted only
+    /// with <paramref name="otlpApiKey"/> in the <c>x-otlp-api-key</c> header.
+    /// </summary>
     public static async Task<DashboardServer> StartAsync(DistributedApplication stack, ResourceOutput output, int port, string? upstream,
-        CancellationToken cancellationToken)
+        string otlpApiKey, CancellationToken cancellationToken)
     {
         try
         {
-            return await StartOnAsync(stack, output, port, upstream, cancellationToken);
+            return await StartOnAsync(stack, output, port, upstream, otlpApiKey, cancellationToken);
         }
         catch (IOException) when (port != 0)
         {
             // Another AppHost (or anything else) has the port: the printed URL says where this one is.
-            return await StartOnAsync(stack, output, 0, upstream, cancellationToken);
+            return await StartOnAsync(stack, output, 0, upstream, otlpApiKey, cancellationToken);
         }
     }
 
     private static async Task<DashboardServer> StartOnAsync(DistributedApplication stack, ResourceOutput output, int port, string? upstream,
-        CancellationToken cancellationToken)
+        string otlpApiKey, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
@@ -52,7 +55,7 @@ public sealed class DashboardServer(WebApplication web, string url) : IAsyncDisp
 
         var web = builder.Build();
         web.UseStatusCodePages();
-        web.MapOtlpReceiver();
+        web.MapOtlpReceiver(otlpApiKey);
         web.MapDashboardApi();
         try
         {

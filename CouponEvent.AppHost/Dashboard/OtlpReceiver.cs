@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading.Channels;
 using CouponEvent.AppHost.Dashboard.Otlp;
 using Google.Protobuf;
@@ -16,12 +18,20 @@ namespace CouponEvent.AppHost.Dashboard;
 /// </summary>
 public static class OtlpReceiver
 {
+    /// <summary>The header Aspire's dashboard reads its OTLP key from; the services send it via <c>OTEL_EXPORTER_OTLP_HEADERS</c>.</summary>
+    public const string ApiKeyHeader = "x-otlp-api-key";
     private const string Protobuf = "application/x-protobuf";
     private const int MaxBody = 16 * 1024 * 1024;
 
-    public static IEndpointRouteBuilder MapOtlpReceiver(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOtlpReceiver(this IEndpointRouteBuilder app, string apiKey)
     {
-        var otlp = app.MapGroup("/v1").DisableAntiforgery();
+        var key = Encoding.UTF8.GetBytes(apiKey);
+        var otlp = app.MapGroup("/v1").DisableAntiforgery().AddEndpointFilter(async (context, next) =>
+            // Any local process can reach a loopback port: only the AppHost's own services may write telemetry.
+            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers[ApiKeyHeader].ToString()), key)
+                ? await next(context)
+                : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, type: "urn:couponevent:invalid-otlp-key",
+                    title: "OTLP needs the AppHost's key.", detail: $"Send the {ApiKeyHeader} header that the AppHost gave the services in OTEL_EXPORTER_OTLP_HEADERS."));
         otlp.MapPost("/traces", (HttpRequest request, TraceStore traces, OtlpForwarder forwarder) =>
             ReceiveAsync(request, ExportTraceServiceRequest.Parser, traces.Add, forwarder, "traces"));
         otlp.MapPost("/metrics", (HttpRequest request, MetricStore metrics, OtlpForwarder forwarder) =>

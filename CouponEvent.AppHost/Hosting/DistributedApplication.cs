@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using CouponEvent.AppHost.Dashboard;
 using CouponEvent.AppHost.Local;
 using DotNet.Testcontainers.Containers;
@@ -16,6 +17,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
     private IContainer? _aspireDashboard;
     private DashboardServer? _dashboard;
     private string? _otlpEndpoint = options.OtlpEndpoint;
+    private string? _otlpHeaders;
 
     /// <summary>This AppHost's dashboard (resources, the race, traces); null with <c>--no-dashboard</c>.</summary>
     public string? DashboardUrl => _dashboard?.Url;
@@ -52,9 +54,12 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             if (Options.Mode == InfrastructureMode.Containers && _otlpEndpoint is null) await StartAspireDashboardAsync(cancellationToken);
             if (Options.DashboardPort is { } port)
             {
-                // The services send telemetry here; the dashboard passes it on to any collector named above.
-                _dashboard = await DashboardServer.StartAsync(this, _output, port, _otlpEndpoint, cancellationToken);
+                // The services send telemetry here, with a key (as to Aspire's dashboard: x-otlp-api-key), and the
+                // dashboard passes it on to any collector named above.
+                var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+                _dashboard = await DashboardServer.StartAsync(this, _output, port, _otlpEndpoint, apiKey, cancellationToken);
                 _otlpEndpoint = _dashboard.Url;
+                _otlpHeaders = $"{OtlpReceiver.ApiKeyHeader}={apiKey}";
             }
             await Task.WhenAll(Resources.Select(r => r switch
             {
@@ -92,7 +97,7 @@ public sealed class DistributedApplication(IReadOnlyList<Resource> resources, Ap
             for (var replica = 1; replica <= project.Replicas; replica++)
             {
                 var port = replica == 1 && Options.Ports.TryGetValue(project.Name, out var fixedPort) ? fixedPort : FreePort.Next();
-                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, _otlpEndpoint), Output));
+                project.Instances.Add(new ServiceInstance(project, replica, port, project.BuildEnvironment(port, _otlpEndpoint, _otlpHeaders), Output));
             }
             await Task.WhenAll(project.Instances.Select(i => i.StartAsync(cancellationToken)));
             project.ReadySource.TrySetResult();

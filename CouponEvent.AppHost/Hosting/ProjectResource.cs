@@ -59,7 +59,7 @@ public sealed class ProjectResource(string name, ProjectInfo project) : Resource
     private static string EnvironmentName =>
         Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } name ? name : "Development";
 
-    internal Dictionary<string, string?> BuildEnvironment(int port, string? otlpEndpoint)
+    internal Dictionary<string, string?> BuildEnvironment(int port, string? otlpEndpoint, string? otlpHeaders = null)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -77,6 +77,7 @@ public sealed class ProjectResource(string name, ProjectInfo project) : Resource
         {
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
             environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            if (otlpHeaders is not null) environment["OTEL_EXPORTER_OTLP_HEADERS"] = otlpHeaders;
             // Aspire's development settings: export every second, so that the dashboard is live.
             environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
             environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";

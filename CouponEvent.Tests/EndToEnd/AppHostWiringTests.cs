@@ -27,6 +27,7 @@ public sealed class AppHostWiringTests(StackFixture stack)
             Assert.Equal(stack.App.DashboardUrl, i.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
             Assert.Equal("http/protobuf", i.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"]);
             Assert.Equal("1000", i.Environment["OTEL_METRIC_EXPORT_INTERVAL"]);
+            Assert.Matches("^x-otlp-api-key=[0-9a-f]{32}$", i.Environment["OTEL_EXPORTER_OTLP_HEADERS"]);
         });
     }
 

@@ -150,7 +150,9 @@ public sealed class DashboardTests(StackFixture stack) : IAsyncLifetime
     public async Task The_otlp_receiver_answers_bad_bodies_with_problem_details()
     {
         using var http = new HttpClient { BaseAddress = new Uri(stack.App.DashboardUrl!) };
-
+        // The key the AppHost gave the services: "x-otlp-api-key=...".
+        var header = stack.App.GetProject("consumer").Instances[0].Environment["OTEL_EXPORTER_OTLP_HEADERS"]!.Split('=', 2);
+        http.DefaultRequestHeaders.Add(header[0], header[1]);
         using var json = await http.PostAsJsonAsync("/v1/traces", new { resourceSpans = Array.Empty<object>() });
         using var garbage = await http.PostAsync("/v1/metrics", new ByteArrayContent([0xff, 0xff, 0xff]) { Headers = { ContentType = new("application/x-protobuf") } });
 

@@ -20,6 +20,7 @@ namespace CouponEvent.Tests.Integration;
 /// </summary>
 public sealed class OtlpForwardingTests : IAsyncLifetime
 {
+    private const string ApiKey = "the-apphosts-key";
     private readonly ConcurrentQueue<(string Path, byte[] Body)> _received = new();
     private WebApplication _upstream = null!;
     private DashboardServer _dashboard = null!;
@@ -40,7 +41,7 @@ public sealed class OtlpForwardingTests : IAsyncLifetime
         await _upstream.StartAsync();
 
         var stack = new DistributedApplication([], new AppHostOptions());
-        _dashboard = await DashboardServer.StartAsync(stack, new ResourceOutput(), port: 0, upstream: _upstream.Urls.First(), CancellationToken.None);
+        _dashboard = await DashboardServer.StartAsync(stack, new ResourceOutput(), port: 0, upstream: _upstream.Urls.First(), ApiKey, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -53,7 +54,49 @@ public sealed class OtlpForwardingTests : IAsyncLifetime
     public async Task A_span_sent_to_the_dashboard_is_shown_and_passed_on_unchanged()
     {
         var traceId = Guid.NewGuid().ToByteArray();
-        var body = new ExportTraceServiceRequest
+        var body = OneSpan(traceId);
+        using var http = new HttpClient { BaseAddress = new Uri(_dashboard.Url) };
+
+        using var response = await PostAsync(http, body, ApiKey);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.HoldsAsync(() => Task.FromResult(!_received.IsEmpty), TimeSpan.FromSeconds(10));
+        var (path, forwarded) = Assert.Single(_received);
+        Assert.Equal("/v1/traces", path);
+        Assert.Equal(body, forwarded);
+        using var shown = await http.GetAsync($"/api/traces/{Convert.ToHexString(traceId).ToLowerInvariant()}");
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Telemetry_without_the_apphosts_key_is_refused_and_goes_nowhere()
+    {
+        var traceId = Guid.NewGuid().ToByteArray();
+        using var http = new HttpClient { BaseAddress = new Uri(_dashboard.Url) };
+
+        using var without = await PostAsync(http, OneSpan(traceId), key: null);
+        using var wrong = await PostAsync(http, OneSpan(traceId), key: "guess");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        using var shown = await http.GetAsync($"/api/traces/{Convert.ToHexString(traceId).ToLowerInvariant()}");
+        Assert.Equal(HttpStatusCode.NotFound, shown.StatusCode);
+        await Task.Delay(500);
+        Assert.Empty(_received);
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, byte[] body, string? key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/traces")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-protobuf") } },
+        };
+        if (key is not null) request.Headers.Add(OtlpReceiver.ApiKeyHeader, key);
+        return http.SendAsync(request);
+    }
+
+    private static byte[] OneSpan(byte[] traceId) => new ExportTraceServiceRequest
         {
             ResourceSpans =
             {
@@ -64,17 +107,4 @@ public sealed class OtlpForwardingTests : IAsyncLifetime
                 },
             },
         }.ToByteArray();
-        using var http = new HttpClient { BaseAddress = new Uri(_dashboard.Url) };
-
-        using var content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-protobuf") } };
-        using var response = await http.PostAsync("/v1/traces", content);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await Eventually.HoldsAsync(() => Task.FromResult(!_received.IsEmpty), TimeSpan.FromSeconds(10));
-        var (path, forwarded) = Assert.Single(_received);
-        Assert.Equal("/v1/traces", path);
-        Assert.Equal(body, forwarded);
-        using var shown = await http.GetAsync($"/api/traces/{Convert.ToHexString(traceId).ToLowerInvariant()}");
-        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
-    }
 }
