@@ -26,6 +26,9 @@ internal static partial class ApplyApiLog
     [LoggerMessage(1008, LogLevel.Warning, "Could not read the winners of sold-out event {EventId}; Redis keeps answering: {Reason}")]
     public static partial void SoldOutLearnFailed(ILogger logger, string eventId, string reason);
 
+    [LoggerMessage(1010, LogLevel.Warning, "Redis's replicas did not acknowledge application {ApplicationId} (user {UserId}, event {EventId}) in time; slot released")]
+    public static partial void ReplicasDidNotAcknowledge(ILogger logger, Guid applicationId, string eventId, long userId);
+
     [LoggerMessage(1009, LogLevel.Warning, "Could not subscribe to event changes; trying again, and checking counts meanwhile: {Reason}")]
     public static partial void SoldOutSubscribeFailed(ILogger logger, string reason);
 }

@@ -13,6 +13,8 @@ internal static class ConsumerTelemetry
 
     public static readonly Counter<long> CouponsIssued = Meter.CreateCounter<long>("coupon.issued", description: "Coupon rows written");
     public static readonly Counter<long> FailedEvents = Meter.CreateCounter<long>("coupon.failed_events", description: "Applications handed to the RetryJob");
+    public static readonly Counter<long> Refused = Meter.CreateCounter<long>("coupon.refused",
+        description: "Applications refused by MySQL's quantity guard (their event was full): 202s not honoured, alert on any");
     public static readonly Counter<long> PoisonMessages = Meter.CreateCounter<long>("coupon.poison_messages", description: "Messages sent to the dead-letter topic");
     public static readonly Counter<long> LostPositions = Meter.CreateCounter<long>("coupon.kafka.lost_positions",
         description: "Partitions whose committed position Kafka had deleted (messages lost before they were read)");

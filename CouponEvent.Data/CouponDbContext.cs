@@ -15,9 +15,12 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
     {
         model.Entity<Event>(e =>
         {
-            e.ToTable("events");
+            // The last line of defence against over-issue: the trigger counts rows, the constraint caps the count.
+            e.ToTable("events", t => t.HasCheckConstraint(CouponIssuer.QuantityConstraint, "`issued` BETWEEN 0 AND `quantity`"));
             e.Property(x => x.Id).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
             e.Property(x => x.Name).HasMaxLength(200);
+            // Written only by the database's triggers; EF never sends it.
+            e.Property(x => x.Issued).HasDefaultValue(0).ValueGeneratedOnAddOrUpdate();
         });
 
         model.Entity<Coupon>(e =>
@@ -47,6 +50,7 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
             e.HasKey(x => x.EventId);
             e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
             e.Property(x => x.Status).HasMaxLength(32).IsUnicode(false);
+            e.Property(x => x.RecoveryCause).HasMaxLength(32).IsUnicode(false);
         });
 
         foreach (var entity in model.Model.GetEntityTypes())

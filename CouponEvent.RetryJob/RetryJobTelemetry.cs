@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using CouponEvent.Data.Model;
 
 namespace CouponEvent.RetryJob;
 
@@ -13,30 +14,26 @@ internal static class RetryJobTelemetry
     /// <summary>Attempts by result: issued, rescheduled, parked.</summary>
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("coupon.retries", description: "Failed-event attempts by result");
 
-    private static long _pending;
-    private static long _parked;
+    private static IReadOnlyDictionary<FailedEventStatus, long> _open = new Dictionary<FailedEventStatus, long>();
 
-    /// <summary>Alert on parked &gt; 0: a coupon that was promised waits for an operator.</summary>
+    /// <summary>Alert on parked &gt; 0 (a promised coupon waits for an operator) and on refused &gt; 0 (a 202 not honoured).</summary>
     private static readonly ObservableGauge<long> FailedEvents = Meter.CreateObservableGauge("coupon.failed_events.open",
-        () => new[]
-        {
-            new Measurement<long>(Interlocked.Read(ref _pending), new KeyValuePair<string, object?>("status", "pending")),
-            new Measurement<long>(Interlocked.Read(ref _parked), new KeyValuePair<string, object?>("status", "parked")),
-        }, description: "Failed events waiting for a retry or for an operator");
+        () => new[] { FailedEventStatus.Pending, FailedEventStatus.Parked, FailedEventStatus.Refused }.Select(status =>
+            new Measurement<long>(Volatile.Read(ref _open).GetValueOrDefault(status),
+                new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()))),
+        description: "Failed events waiting for a retry or for an operator, and applications refused over the quantity");
 
     private static readonly Counter<long> Findings = Meter.CreateCounter<long>("coupon.reconciliation.findings",
-        description: "Reconciliation findings by kind: released, pending, issued_without_admission, over_issued");
+        description: "Reconciliation findings by kind: released, issued_without_admission, over_issued, refused, redis_unverified");
 
-    public static void ReconciliationFindings(Data.Model.ReconciliationReport report)
+    public static void ReconciliationFindings(ReconciliationReport report)
     {
         if (report.Released > 0) Findings.Add(report.Released, new KeyValuePair<string, object?>("kind", "released"));
         if (report.IssuedWithoutAdmission > 0) Findings.Add(report.IssuedWithoutAdmission, new KeyValuePair<string, object?>("kind", "issued_without_admission"));
         if (report.OverIssued > 0) Findings.Add(report.OverIssued, new KeyValuePair<string, object?>("kind", "over_issued"));
+        if (report.Refused > 0) Findings.Add(report.Refused, new KeyValuePair<string, object?>("kind", "refused"));
+        if (report.Status == ReconciliationReport.RedisUnverified) Findings.Add(1, new KeyValuePair<string, object?>("kind", "redis_unverified"));
     }
 
-    public static void SetOpen(long pending, long parked)
-    {
-        Interlocked.Exchange(ref _pending, pending);
-        Interlocked.Exchange(ref _parked, parked);
-    }
+    public static void SetOpen(IReadOnlyDictionary<FailedEventStatus, long> open) => Volatile.Write(ref _open, open);
 }

@@ -22,17 +22,9 @@ else
   duration=10s warmup=10s sweep=5s repeats=3 quantities="100 10000 1000000" race_users=100000 race_quantity=10000
 fi
 threads=2
-trivial_port=${BENCH_TRIVIAL_PORT:-18080}
-ulimit -n 65536 2>/dev/null || true
 
-eng/install-servers.sh wrk
-echo "Building (Release)..."
-dotnet build CouponEvent.sln -c Release -nologo -v quiet >/dev/null
-dotnet build bench/Trivial -c Release -nologo -v quiet >/dev/null
-dotnet build bench/Harness -c Release -nologo -v quiet >/dev/null
-
-ASPNETCORE_URLS=http://127.0.0.1:$trivial_port dotnet bench/Trivial/bin/Release/net10.0/Trivial.dll >"$work/trivial.log" 2>&1 &
-pids+=($!)
+build_release Trivial Harness
+start_trivial
 start_stack
 applyapi_pid=$(pid_of applyapi)
 

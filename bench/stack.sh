@@ -1,5 +1,7 @@
 # Sourced by bench/run.sh and bench/compare.sh: their shared options, processes and the stack.
 #   parse_options "$@"   sets quick (true|false) and out (--out DIR, default bench/results)
+#   build_release P...   wrk installed, then the solution and the given bench projects built in Release
+#   start_trivial        the yardstick, a trivial Kestrel endpoint, on $trivial_port (BENCH_TRIVIAL_PORT, default 18080)
 #   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port) and sets
 #                        api, key, kafka and pid_of NAME; background processes go in pids, stopped on exit
 # Expects set -euo pipefail and the repository root as the working directory.
@@ -26,6 +28,21 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+build_release() {
+  ulimit -n 65536 2>/dev/null || true
+  eng/install-servers.sh wrk
+  echo "Building (Release)..."
+  dotnet build CouponEvent.sln -c Release -nologo -v quiet >/dev/null
+  local project
+  for project in "$@"; do dotnet build "bench/$project" -c Release -nologo -v quiet >/dev/null; done
+}
+
+trivial_port=${BENCH_TRIVIAL_PORT:-18080}
+start_trivial() {
+  ASPNETCORE_URLS=http://127.0.0.1:$trivial_port dotnet bench/Trivial/bin/Release/net10.0/Trivial.dll >"$work/trivial.log" 2>&1 &
+  pids+=($!)
+}
 
 harness() { dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
 

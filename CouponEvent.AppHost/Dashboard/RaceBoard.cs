@@ -1,4 +1,5 @@
 using CouponEvent.AppHost.Hosting;
+using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
@@ -7,12 +8,13 @@ using StackExchange.Redis;
 namespace CouponEvent.AppHost.Dashboard;
 
 /// <summary>One event's race as the board shows it; admitted from Redis, issued and failed events from MySQL.</summary>
+/// <param name="Refused">Applications MySQL's quantity guard refused (202s not honoured): must stay 0.</param>
 public sealed record RaceView(string EventId, string Name, int Quantity, long Admitted, long Issued, long Remaining,
-    long Retrying, long Parked, DateTimeOffset CreatedAt);
+    long Retrying, long Parked, long Refused, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// Reads the servers of record once a second for the most recent events: admitted (the winners hash in Redis),
-/// issued (coupon rows), retrying and parked (failed events). The difference between two readings of the issued
+/// issued (coupon rows), retrying, parked and refused (failed events). The difference between two readings of the issued
 /// count is the issuance timeline. Polling keeps the numbers true even for what no metric reports.
 /// </summary>
 public sealed class RaceBoard(DistributedApplication app, TimeProvider time) : BackgroundService
@@ -80,23 +82,24 @@ public sealed class RaceBoard(DistributedApplication app, TimeProvider time) : B
         if (events.Count == 0) return [];
 
         var issued = new Dictionary<string, long>();
-        var failed = new Dictionary<(string, int), long>();
+        var failed = new Dictionary<(string, FailedEventStatus), long>();
         await using (var command = new MySqlCommand(
             $"""
             SELECT event_id, COUNT(*) FROM coupons WHERE event_id IN ({Parameters(events.Count)}) GROUP BY event_id;
-            SELECT event_id, status, COUNT(*) FROM failed_events WHERE event_id IN ({Parameters(events.Count)}) AND status <> 1 GROUP BY event_id, status;
+            SELECT event_id, status, COUNT(*) FROM failed_events WHERE event_id IN ({Parameters(events.Count)}) AND status <> {(int)FailedEventStatus.Resolved} GROUP BY event_id, status;
             """, mysql))
         {
             for (var i = 0; i < events.Count; i++) command.Parameters.AddWithValue($"@e{i}", events[i].Id);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) issued[reader.GetString(0)] = reader.GetInt64(1);
             await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) failed[(reader.GetString(0), reader.GetInt32(1))] = reader.GetInt64(2);
+            while (await reader.ReadAsync(cancellationToken)) failed[(reader.GetString(0), (FailedEventStatus)reader.GetInt32(1))] = reader.GetInt64(2);
         }
 
         var admitted = await Task.WhenAll(events.Select(e => redis.HashLengthAsync(EventKeys.Winners(e.Id))));
         return events.Select((e, i) => new RaceView(e.Id, e.Name, e.Quantity, admitted[i], issued.GetValueOrDefault(e.Id),
-            Math.Max(0, e.Quantity - admitted[i]), failed.GetValueOrDefault((e.Id, 0)), failed.GetValueOrDefault((e.Id, 2)), e.CreatedAt)).ToList();
+            Math.Max(0, e.Quantity - admitted[i]), failed.GetValueOrDefault((e.Id, FailedEventStatus.Pending)),
+            failed.GetValueOrDefault((e.Id, FailedEventStatus.Parked)), failed.GetValueOrDefault((e.Id, FailedEventStatus.Refused)), e.CreatedAt)).ToList();
     }
 
     private static string Parameters(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@e{i}"));

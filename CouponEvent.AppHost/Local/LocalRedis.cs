@@ -56,6 +56,39 @@ public sealed class LocalRedis(string dataDirectory, int port, Action<string, st
         }
     }
 
+    /// <summary>
+    /// A point-in-time copy of the data (<c>SAVE</c>), as a replica that lags or the last fsync would hold it,
+    /// in a file beside the data folder.
+    /// </summary>
+    public async Task<string> SnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await SendAsync("SAVE", cancellationToken);
+        if (!reply.StartsWith("+OK", StringComparison.Ordinal)) throw new InvalidOperationException($"SAVE failed: {reply}");
+        var snapshot = $"{dataDirectory.TrimEnd(Path.DirectorySeparatorChar)}-snapshot-{Guid.NewGuid():N}.rdb";
+        File.Copy(Path.Combine(dataDirectory, "dump.rdb"), snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Crashes the server (SIGKILL) and brings it back, on the same port, from <paramref name="snapshot"/> as its AOF's
+    /// base: what a machine crash under <c>appendfsync everysec</c>, or a failover to a replica that lagged, leaves.
+    /// A new process (a new run id) that holds every key, minus the writes made after the snapshot.
+    /// </summary>
+    public async Task RollBackAsync(string snapshot, CancellationToken cancellationToken = default)
+    {
+        if (_process is not null)
+        {
+            await _process.KillAsync();
+            await _process.DisposeAsync();
+        }
+        _process = null;
+        Directory.Delete(dataDirectory, recursive: true);
+        var aof = Directory.CreateDirectory(Path.Combine(dataDirectory, "appendonlydir")).FullName;
+        File.Move(snapshot, Path.Combine(aof, "appendonly.aof.1.base.rdb"));
+        await File.WriteAllTextAsync(Path.Combine(aof, "appendonly.aof.manifest"), "file appendonly.aof.1.base.rdb seq 1 type b\n", cancellationToken);
+        await StartAsync(cancellationToken);
+    }
+
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -72,18 +105,24 @@ public sealed class LocalRedis(string dataDirectory, int port, Action<string, st
     {
         try
         {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, cancellationToken);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            return (await SendAsync("PING", cancellationToken)).StartsWith("+PONG", StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
             return false;
         }
+    }
+
+    /// <summary>One inline command on a connection of its own; the first bytes of the reply.</summary>
+    private async Task<string> SendAsync(string command, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), cancellationToken);
+        var buffer = new byte[256];
+        var read = await stream.ReadAsync(buffer, cancellationToken);
+        return Encoding.ASCII.GetString(buffer, 0, read);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

@@ -54,41 +54,78 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     public async Task<long> AdmittedCountAsync(string eventId) =>
         await Db.HashLengthAsync(EventKeys.Winners(eventId));
 
-    /// <summary>The events whose state Redis does not hold (a new event, or a Redis that restarted empty).</summary>
-    public async Task<List<string>> MissingStateAsync(IEnumerable<string> eventIds)
+    /// <summary>Where each event's state stands on the Redis process that holds it (<see cref="EventFence.StateScript"/>).</summary>
+    public async Task<List<EventState>> StatesAsync(IEnumerable<string> eventIds)
     {
-        var checks = eventIds.Select(id => (Id: id, Exists: Db.KeyExistsAsync(EventKeys.Meta(id)))).ToList();
-        await Task.WhenAll(checks.Select(c => c.Exists));
-        return checks.Where(c => !c.Exists.Result).Select(c => c.Id).ToList();
+        var reads = eventIds.Select(id => (Id: id, Result: Db.ScriptEvaluateAsync(EventFence.StateScript, [EventKeys.Meta(id)]))).ToList();
+        await Task.WhenAll(reads.Select(r => r.Result));
+        return reads.Select(r =>
+        {
+            var values = (RedisResult[])r.Result.Result!;
+            return new EventState(r.Id, (EventStateKind)(int)values[0], (string)values[1]!, (string)values[2]!, (int)values[3] == 1,
+                (string)values[4]!);
+        }).ToList();
+    }
+
+    /// <summary>Unverifies every event verified on this process: its replication id changed (<see cref="EventFence.RevokeScript"/>).</summary>
+    public async Task RevokeAsync(IEnumerable<string> eventIds, string runId) =>
+        await Task.WhenAll(eventIds.Select(id => Db.ScriptEvaluateAsync(EventFence.RevokeScript, [EventKeys.Meta(id)], [runId])));
+
+    /// <summary>
+    /// Reconciles an event's state with MySQL on the server named by <paramref name="fence"/>: MySQL's winners are added
+    /// to Redis's (which keeps winners still on their way to MySQL), then the event is written with the fence, which
+    /// reopens admissions. Every step checks that the server is still that one; if not, nothing is reopened.
+    /// </summary>
+    /// <returns>How many winners Redis lacked, or null when the server changed meanwhile.</returns>
+    public async Task<long?> RestoreAsync(Event e, IReadOnlyDictionary<long, Guid> winners, string fence, string cause, DateTimeOffset now)
+    {
+        long restored = 0;
+        foreach (var chunk in winners.Chunk(1000))
+        {
+            var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript, [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id)],
+                [fence, .. chunk.SelectMany(w => new RedisValue[] { w.Key, w.Value.ToString("N") })]);
+            if (added < 0) return null;
+            restored += added;
+        }
+        var written = await WriteMetaAsync(e, fence,
+            EventKeys.Fields.RecoveredAt, now.ToUnixTimeMilliseconds(),
+            EventKeys.Fields.RecoveryCause, cause,
+            EventKeys.Fields.RecoveryRestored, restored);
+        return written ? restored : null;
     }
 
     /// <summary>
-    /// Rebuilds an event's state: the winners first, the event last. Until the event is there the script
-    /// admits nobody, so no application can be judged against a half-restored winner list.
+    /// Writes what the script needs to know of a new event (MySQL stays the source of truth), fenced to the server
+    /// it is written on: a new event has no winners to lose.
     /// </summary>
-    public async Task RestoreAsync(Event e, IReadOnlyDictionary<long, Guid> winners)
+    /// <returns>False when Redis changed between the two steps; the state keeper then builds it.</returns>
+    public async Task<bool> PublishEventAsync(Event e)
     {
-        foreach (var chunk in winners.Chunk(1000))
-        {
-            await Db.HashSetAsync(EventKeys.Winners(e.Id),
-                chunk.Select(w => new HashEntry(w.Key, w.Value.ToString("N"))).ToArray());
-        }
-        await PublishEventAsync(e);
+        var state = (await StatesAsync([e.Id]))[0];
+        return await WriteMetaAsync(e, state.RunId);
     }
 
-    /// <summary>Writes what the script needs to know of an event (MySQL stays the source of truth).</summary>
-    public async Task PublishEventAsync(Event e)
-    {
-        var key = EventKeys.Meta(e.Id);
-        var transaction = Db.CreateTransaction();
-        _ = transaction.KeyDeleteAsync(key);
-        _ = transaction.HashSetAsync(key,
+    private async Task<bool> WriteMetaAsync(Event e, string fence, params RedisValue[] extra) =>
+        (long)await Db.ScriptEvaluateAsync(EventFence.WriteMetaScript, [EventKeys.Meta(e.Id)],
         [
-            new("quantity", e.Quantity),
-            .. e.OpensAt is { } opens ? [new HashEntry("opens", opens.ToUnixTimeMilliseconds())] : Array.Empty<HashEntry>(),
-            .. e.ClosesAt is { } closes ? [new HashEntry("closes", closes.ToUnixTimeMilliseconds())] : Array.Empty<HashEntry>(),
-        ]);
-        _ = transaction.PublishAsync(RedisChannel.Literal(EventKeys.Changes), e.Id);
-        await transaction.ExecuteAsync();
-    }
+            fence, e.Id, e.Quantity,
+            e.OpensAt is { } opens ? opens.ToUnixTimeMilliseconds() : "",
+            e.ClosesAt is { } closes ? closes.ToUnixTimeMilliseconds() : "",
+            .. extra,
+        ]) == 1;
 }
+
+public enum EventStateKind
+{
+    /// <summary>Redis holds nothing of the event: new, or lost.</summary>
+    Missing = 0,
+    /// <summary>Redis holds it, but has not been reconciled with MySQL since this Redis process started.</summary>
+    Unverified = 1,
+    Verified = 2,
+}
+
+/// <param name="RunId">The Redis process that answered.</param>
+/// <param name="ReplicationId">Its replication id.</param>
+/// <param name="Promoted">It keeps a previous replication id: it was a replica, then promoted.</param>
+/// <param name="Fence">The process the state was last verified on ('' when none).</param>
+public sealed record EventState(string EventId, EventStateKind Kind, string RunId, string ReplicationId, bool Promoted, string Fence);

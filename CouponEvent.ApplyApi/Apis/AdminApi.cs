@@ -17,7 +17,7 @@ public static class AdminApi
 
         api.MapGet("/failed-events", ListFailedEvents)
             .WithName("ListFailedEvents")
-            .WithSummary("Failed events, newest first; filter by status (pending, resolved, parked) and event.");
+            .WithSummary("Failed events, newest first; filter by status (pending, resolved, parked, refused) and event.");
 
         api.MapPost("/failed-events/{id:long}/redrive", Redrive)
             .WithName("RedriveFailedEvent")
@@ -48,7 +48,7 @@ public static class AdminApi
         {
             if (!Enum.TryParse<FailedEventStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
                 return TypedResults.Problem(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
-                    "Unknown status.", "status is pending, resolved or parked."));
+                    "Unknown status.", "status is pending, resolved, parked or refused."));
             query = query.Where(f => f.Status == parsed);
         }
         if (eventId is not null) query = query.Where(f => f.EventId == eventId);

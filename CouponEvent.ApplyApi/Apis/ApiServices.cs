@@ -6,9 +6,10 @@ using StackExchange.Redis;
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>What the apply handler needs, passed with [AsParameters].</summary>
-public sealed class ApplyServices(EventAdmission admission, SoldOutEvents soldOut, ApplicationPublisher publisher, KnownEvents known,
-    TimeProvider time, ILogger<ApplyServices> logger)
+public sealed class ApplyServices(EventAdmission admission, ReplicaAcknowledgement replicas, SoldOutEvents soldOut,
+    ApplicationPublisher publisher, KnownEvents known, TimeProvider time, ILogger<ApplyServices> logger)
 {
+    public ReplicaAcknowledgement Replicas { get; } = replicas;
     public SoldOutEvents SoldOut { get; } = soldOut;
     public KnownEvents Known { get; } = known;
     public EventAdmission Admission { get; } = admission;

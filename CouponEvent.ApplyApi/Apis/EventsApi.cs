@@ -92,7 +92,9 @@ public static class EventsApi
         switch (outcome)
         {
             case AdmissionOutcome.UnknownEvent when services.Known.Contains(eventId):
-                // MySQL has it, Redis lost it: rebuilding; deciding now could reopen sold slots.
+            case AdmissionOutcome.Unverified:
+                // Redis lost the event, or restarted or failed over and may have lost its last winners: being
+                // reconciled with MySQL; deciding now could reopen sold slots.
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
                     "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable", eventId);
             case AdmissionOutcome.UnknownEvent:
@@ -109,6 +111,14 @@ public static class EventsApi
             case AdmissionOutcome.SoldOut:
                 return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status410Gone, "sold-out",
                     "The event is sold out.", $"Every coupon of '{eventId}' has been given away.")), "sold_out", eventId);
+        }
+
+        if (!await services.Replicas.WaitAsync())
+        {
+            // Not on enough replicas in time: a failover could lose it, so it is not promised.
+            ApplyApiLog.ReplicasDidNotAcknowledge(services.Logger, applicationId, eventId, userId);
+            await services.TryReleaseAsync(eventId, userId, applicationId);
+            return Rejected(TypedResults.Problem(Problems.Unavailable("Redis's replicas")), "unavailable", eventId);
         }
 
         var application = CouponApplication.Create(applicationId, eventId, userId, services.Time.GetUtcNow());
@@ -145,9 +155,11 @@ public static class EventsApi
             .SingleOrDefaultAsync(cancellationToken);
         if (coupon is not null) return TypedResults.Ok(new ApplicationStatus(eventId, userId, ApplicationStatus.Issued, coupon.IssuedAt));
 
-        var retrying = await services.Db.FailedEvents.AnyAsync(
-            f => f.EventId == eventId && f.UserId == userId && f.Status != FailedEventStatus.Resolved, cancellationToken);
-        var status = retrying ? ApplicationStatus.Retrying
+        var failed = await services.Db.FailedEvents.AsNoTracking()
+            .Where(f => f.EventId == eventId && f.UserId == userId && f.Status != FailedEventStatus.Resolved)
+            .Select(f => (FailedEventStatus?)f.Status).FirstOrDefaultAsync(cancellationToken);
+        var status = failed == FailedEventStatus.Refused ? ApplicationStatus.Refused
+            : failed is not null ? ApplicationStatus.Retrying
             : await services.Admission.IsAdmittedAsync(eventId, userId) ? ApplicationStatus.Accepted
             : ApplicationStatus.None;
         return TypedResults.Ok(new ApplicationStatus(eventId, userId, status, null));
@@ -161,8 +173,7 @@ public static class EventsApi
         if (e is null) return TypedResults.Problem(Problems.UnknownEvent(eventId));
 
         var admitted = await services.Admission.AdmittedCountAsync(eventId);
-        var issued = await services.Db.Coupons.LongCountAsync(c => c.EventId == eventId, cancellationToken);
-        return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, issued,
+        return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, e.Issued,
             Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt));
     }
 

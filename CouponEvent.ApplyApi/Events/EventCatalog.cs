@@ -25,6 +25,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, K
             // Created by a concurrent request between the check and the insert.
             return null;
         }
+        // If Redis changed in between, the event is not written: the state keeper builds it like a lost one.
         await admission.PublishEventAsync(e);
         known.Add(e.Id);
         return e;

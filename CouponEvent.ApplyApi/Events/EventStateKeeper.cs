@@ -2,16 +2,19 @@ using CouponEvent.ApplyApi.Admission;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using CouponEvent.Data.Redis;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Events;
 
 /// <summary>
 /// Keeps Redis's per-event state in step with MySQL. Before requests are served it creates the default event;
-/// then, every <see cref="RecoveryOptions.CheckInterval"/>, it refreshes the known events and rebuilds the state of
-/// any event Redis lost (a restart without its data, or a new Redis): once the consumer has caught up, winners =
-/// issued coupons + failed events, and only then the event itself, which reopens admissions.
-/// Meanwhile applications to that event get 503, never a decision on partial state.
+/// then, every <see cref="RecoveryOptions.CheckInterval"/>, it refreshes the known events and recovers any event whose
+/// state Redis lost (a restart without its data, a new Redis) or may have lost part of (a restart from an AOF or
+/// snapshot that missed the last writes, a failover to a lagging replica: see <see cref="EventFence"/>). Once
+/// publishes in flight have settled and the consumer has caught up, MySQL's winners (issued coupons and failed events)
+/// are merged into Redis's, and only then is the event written with the new fence, which reopens admissions.
+/// Meanwhile applications to that event get 503, never a decision on partial or stale state.
 /// </summary>
 internal sealed partial class EventStateKeeper(
     IServiceScopeFactory scopes,
@@ -23,8 +26,10 @@ internal sealed partial class EventStateKeeper(
     TimeProvider time,
     ILogger<EventStateKeeper> logger) : BackgroundService
 {
-    /// <summary>When each event was first seen without state.</summary>
-    private readonly Dictionary<string, DateTimeOffset> _missingSince = [];
+    /// <summary>When each event was first seen unverified, and why.</summary>
+    private readonly Dictionary<string, (DateTimeOffset Since, string Cause)> _unverified = [];
+    /// <summary>The replication id last seen of each Redis process (by run id).</summary>
+    private readonly Dictionary<string, string> _replicationIds = [];
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -69,11 +74,20 @@ internal sealed partial class EventStateKeeper(
         var all = await catalog.ListAsync(cancellationToken);
         known.Replace(all.Select(e => e.Id));
 
-        var missing = await admission.MissingStateAsync(all.Select(e => e.Id));
+        var states = await admission.StatesAsync(all.Select(e => e.Id));
+        if (await RevokedAfterRoleChangeAsync(states)) states = await admission.StatesAsync(all.Select(e => e.Id));
+
         var now = time.GetUtcNow();
-        foreach (var id in _missingSince.Keys.Except(missing).ToList()) _missingSince.Remove(id);
-        foreach (var id in missing) _missingSince.TryAdd(id, now);
-        var settled = missing.Where(id => now - _missingSince[id] >= recovery.Value.SettleTime).ToList();
+        var unverified = states.Where(s => s.Kind != EventStateKind.Verified).ToDictionary(s => s.EventId);
+        foreach (var id in _unverified.Keys.Except(unverified.Keys).ToList()) _unverified.Remove(id);
+        foreach (var state in unverified.Values.Where(s => !_unverified.ContainsKey(s.EventId)))
+        {
+            var cause = Cause(state);
+            _unverified[state.EventId] = (now, cause);
+            if (state.Kind == EventStateKind.Unverified) LogUnverified(logger, state.EventId, cause, state.Fence, state.RunId);
+        }
+        // Publishes decided on the old state may still be on their way to Kafka: wait them out.
+        var settled = _unverified.Where(u => now - u.Value.Since >= recovery.Value.SettleTime).Select(u => u.Key).ToList();
         if (settled.Count == 0) return;
 
         var behind = await lag.GetAsync();
@@ -82,15 +96,44 @@ internal sealed partial class EventStateKeeper(
             LogWaitingForConsumer(logger, settled.Count, behind);
             return;
         }
-        // Another replica may have finished first.
-        var stillMissing = await admission.MissingStateAsync(settled);
-        foreach (var e in all.Where(e => stillMissing.Contains(e.Id)))
+        // Another replica may have finished first; the fence to write is that of the server as it is now.
+        foreach (var state in await admission.StatesAsync(settled))
         {
+            if (state.Kind == EventStateKind.Verified || all.SingleOrDefault(e => e.Id == state.EventId) is not { } e) continue;
+            var cause = _unverified[e.Id].Cause;
             var winners = await catalog.WinnersAsync(e.Id, cancellationToken);
-            await admission.RestoreAsync(e, winners);
-            LogRestored(logger, e.Id, winners.Count, e.Quantity);
-            _missingSince.Remove(e.Id);
+            if (await admission.RestoreAsync(e, winners, state.RunId, cause, now) is not { } restored) continue;
+            LogRestored(logger, e.Id, cause, restored, winners.Count, e.Quantity);
+            _unverified.Remove(e.Id);
         }
+    }
+
+    private static string Cause(EventState state) =>
+        state.Kind == EventStateKind.Missing ? RecoveryCauses.StateMissing
+        : state.Fence == EventFence.Revoked ? RecoveryCauses.RoleChanged
+        : RecoveryCauses.ServerChanged;
+
+    /// <summary>
+    /// The same Redis process with a new replication id, after a promotion (its previous one kept as replid2), was a
+    /// replica meanwhile: it may hold another master's older data under our fence, so the fences that name it are
+    /// revoked. (A new process needs nothing: its run id differs. A master that frees its backlog also takes a new
+    /// replication id, but without a replid2: nothing to do then.)
+    /// </summary>
+    private async Task<bool> RevokedAfterRoleChangeAsync(List<EventState> states)
+    {
+        var revoked = false;
+        foreach (var server in states.GroupBy(s => s.RunId))
+        {
+            var now = server.First();
+            if (_replicationIds.TryGetValue(server.Key, out var before) && before != now.ReplicationId && now.Promoted)
+            {
+                LogRoleChanged(logger, server.Key, before, now.ReplicationId);
+                await admission.RevokeAsync(server.Select(s => s.EventId), server.Key);
+                revoked = true;
+            }
+            _replicationIds[server.Key] = now.ReplicationId;
+        }
+        return revoked;
     }
 
     /// <summary>A server away for a while (EF wraps MySQL's errors): try again next time.</summary>
@@ -100,9 +143,15 @@ internal sealed partial class EventStateKeeper(
     [LoggerMessage(1101, LogLevel.Warning, "Event state not checked yet (attempt {Attempt}): {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, string reason);
 
-    [LoggerMessage(1102, LogLevel.Warning, "Redis lacks the state of {Count} event(s); waiting for the consumer to catch up ({Lag} messages) before rebuilding it")]
+    [LoggerMessage(1102, LogLevel.Warning, "Redis's state of {Count} event(s) is missing or unverified; waiting for the consumer to catch up ({Lag} messages) before recovering it")]
     private static partial void LogWaitingForConsumer(ILogger logger, int count, long lag);
 
-    [LoggerMessage(1103, LogLevel.Information, "Event {EventId} state in Redis (re)built from MySQL: {Winners} of {Quantity} slots taken")]
-    private static partial void LogRestored(ILogger logger, string eventId, int winners, int quantity);
+    [LoggerMessage(1103, LogLevel.Warning, "Event {EventId} recovered ({Cause}): {Restored} winner(s) that Redis had lost put back from MySQL; {Winners} in MySQL of {Quantity} slots")]
+    private static partial void LogRestored(ILogger logger, string eventId, string cause, long restored, int winners, int quantity);
+
+    [LoggerMessage(1104, LogLevel.Warning, "Event {EventId}: Redis may have lost writes ({Cause}: verified on process '{Fence}', now '{RunId}'); admissions paused until it is reconciled with MySQL")]
+    private static partial void LogUnverified(ILogger logger, string eventId, string cause, string fence, string runId);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Redis process {RunId} changed replication id ({Before} to {After}): it was a replica meanwhile; every event it verified is unverified again")]
+    private static partial void LogRoleChanged(ILogger logger, string runId, string before, string after);
 }

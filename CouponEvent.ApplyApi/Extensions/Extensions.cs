@@ -27,6 +27,8 @@ internal static class Extensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();
+        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration("Admission").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<ApplicationPublisher>();
         builder.Services.AddOptions<SoldOutOptions>().BindConfiguration("SoldOut").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SoldOutEvents>();

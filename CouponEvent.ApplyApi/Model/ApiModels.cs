@@ -14,13 +14,15 @@ public sealed record ApplyRequest
 /// <summary>202: admitted, and Kafka holds the application. The coupon row follows shortly.</summary>
 public sealed record ApplicationAccepted(string EventId, long UserId, string Status, long Position, Guid ApplicationId);
 
-/// <summary>Where one user's application stands: <c>none</c>, <c>accepted</c>, <c>issued</c> or <c>retrying</c>.</summary>
+/// <summary>Where one user's application stands: <c>none</c>, <c>accepted</c>, <c>issued</c>, <c>retrying</c> or <c>refused</c>.</summary>
 public sealed record ApplicationStatus(string EventId, long UserId, string Status, DateTimeOffset? IssuedAt)
 {
     public const string None = "none";
     public const string Accepted = "accepted";
     public const string Issued = "issued";
     public const string Retrying = "retrying";
+    /// <summary>Accepted, then refused by MySQL's quantity guard: the event was full. Kept for an operator.</summary>
+    public const string Refused = "refused";
 }
 
 public sealed record EventSummary(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -164,7 +165,7 @@ public sealed partial class CouponConsumer(
     }
 
     /// <summary>
-    /// The whole batch in one statement; if the data of some application is at fault, each one alone, and those
+    /// The whole batch in one transaction; if the data of some application is at fault, each one alone, and those
     /// that still fail become failed events. A passing failure propagates, to retry the batch.
     /// </summary>
     private async Task<int> InsertAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
@@ -172,31 +173,54 @@ public sealed partial class CouponConsumer(
         if (applications.Count == 0) return 0;
         try
         {
-            return await writer.InsertAsync(applications, stoppingToken);
+            return await IssueAsync(applications, spans, stoppingToken);
         }
-        catch (MySqlException ex) when (CouponWriter.IsPermanent(ex))
+        catch (MySqlException ex) when (CouponIssuer.IsPermanent(ex))
         {
             var issued = 0;
             foreach (var application in applications)
             {
                 try
                 {
-                    issued += await writer.InsertAsync([application], stoppingToken);
+                    issued += await IssueAsync([application], spans, stoppingToken);
                 }
-                catch (MySqlException one) when (CouponWriter.IsPermanent(one))
+                catch (MySqlException one) when (CouponIssuer.IsPermanent(one))
                 {
                     // The line belongs to the application's trace, and the retry continues that trace from its span.
                     var span = spans.GetValueOrDefault(application.Key);
-                    var batchSpan = Activity.Current;
-                    Activity.Current = span ?? batchSpan;
-                    LogFailedEvent(logger, application.ApplicationId, application.EventId, application.UserId, one.Message);
-                    Activity.Current = batchSpan;
+                    using (Under(span)) LogFailedEvent(logger, application.ApplicationId, application.EventId, application.UserId, one.Message);
                     await writer.RecordFailureAsync(application, one.Message, span?.Id, stoppingToken);
                     ConsumerTelemetry.FailedEvents.Add(1);
                 }
             }
             return issued;
         }
+    }
+
+    private async Task<int> IssueAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
+    {
+        var (issued, refused) = await writer.IssueAsync(applications, a => spans.GetValueOrDefault(a.Key)?.Id, stoppingToken);
+        foreach (var application in refused)
+        {
+            // A 202 that cannot be honoured: Redis admitted more than the quantity. Kept, counted, and an alarm.
+            using (Under(spans.GetValueOrDefault(application.Key)))
+                LogRefused(logger, application.ApplicationId, application.EventId, application.UserId);
+            ConsumerTelemetry.Refused.Add(1, new KeyValuePair<string, object?>("coupon.event_id", application.EventId));
+        }
+        return issued;
+    }
+
+    /// <summary>Makes <paramref name="span"/> current for a log line, and the batch's span current again afterwards.</summary>
+    private static CurrentSpan Under(Activity? span)
+    {
+        var batch = Activity.Current;
+        Activity.Current = span ?? batch;
+        return new CurrentSpan(batch);
+    }
+
+    private readonly struct CurrentSpan(Activity? previous) : IDisposable
+    {
+        public void Dispose() => Activity.Current = previous;
     }
 
     /// <summary>A message that is not a valid application goes aside with its reason; the partition moves on.</summary>
@@ -289,6 +313,9 @@ public sealed partial class CouponConsumer(
 
     [LoggerMessage(2005, LogLevel.Error, "Poison message at {Position}: {Reason}; sent to the dead-letter topic")]
     private static partial void LogPoison(ILogger logger, string position, string reason);
+
+    [LoggerMessage(2009, LogLevel.Critical, "Application {ApplicationId} (user {UserId}, event {EventId}) refused by MySQL's quantity guard: the event's every coupon is issued, so Redis admitted more than the quantity. Kept as a refused failed event for an operator")]
+    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, long userId);
 
     [LoggerMessage(2006, LogLevel.Warning, "Offset not stored: {Reason}")]
     private static partial void LogOffsetNotStored(ILogger logger, string reason);

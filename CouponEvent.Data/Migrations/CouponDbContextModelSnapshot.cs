@@ -74,6 +74,12 @@ namespace CouponEvent.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("Issued")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("int")
+                        .HasDefaultValue(0)
+                        .HasColumnName("issued");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -90,7 +96,10 @@ namespace CouponEvent.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.ToTable("events", (string)null);
+                    b.ToTable("events", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_events_issued_within_quantity", "`issued` BETWEEN 0 AND `quantity`");
+                        });
                 });
 
             modelBuilder.Entity("CouponEvent.Data.Model.FailedEvent", b =>
@@ -200,6 +209,24 @@ namespace CouponEvent.Data.Migrations
                     b.Property<int>("Quantity")
                         .HasColumnType("int")
                         .HasColumnName("quantity");
+
+                    b.Property<DateTimeOffset?>("RecoveredAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("recovered_at");
+
+                    b.Property<string>("RecoveryCause")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(32)")
+                        .HasColumnName("recovery_cause");
+
+                    b.Property<long?>("RecoveryRestored")
+                        .HasColumnType("bigint")
+                        .HasColumnName("recovery_restored");
+
+                    b.Property<long>("Refused")
+                        .HasColumnType("bigint")
+                        .HasColumnName("refused");
 
                     b.Property<long>("Released")
                         .HasColumnType("bigint")

@@ -12,4 +12,9 @@ public sealed class Event
     /// <summary>Applications from this instant on are refused; null means never closes.</summary>
     public DateTimeOffset? ClosesAt { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>
+    /// Coupon rows of this event, kept by the database itself (a trigger on <c>coupons</c>) and checked against
+    /// <see cref="Quantity"/> by a constraint: whatever Redis says, MySQL cannot hold coupon N+1.
+    /// </summary>
+    public int Issued { get; private set; }
 }

@@ -1,6 +1,9 @@
 namespace CouponEvent.Data.Model;
 
-/// <summary>An application the consumer could not issue; the RetryJob tries it again later.</summary>
+/// <summary>
+/// An application the consumer could not issue: the RetryJob tries it again later; or one that MySQL refused because
+/// its event had no coupon left (<see cref="FailedEventStatus.Refused"/>), kept for an operator.
+/// </summary>
 public sealed class FailedEvent
 {
     public long Id { get; init; }
@@ -25,4 +28,9 @@ public enum FailedEventStatus
     Resolved = 1,
     /// <summary>Out of attempts: kept for an operator, never dropped.</summary>
     Parked = 2,
+    /// <summary>
+    /// The event's every coupon was issued already: Redis admitted more applications than the quantity (it lost
+    /// writes and was not fenced, say). MySQL's guard refused it; kept, alerted on and listed, never retried.
+    /// </summary>
+    Refused = 3,
 }

@@ -22,6 +22,24 @@ public sealed class ReconciliationReport
     public long IssuedWithoutAdmission { get; set; }
     /// <summary>Coupons beyond the quantity: must stay 0.</summary>
     public long OverIssued { get; set; }
-    /// <summary>ok, consumer-lagging, redis-state-missing or attention (see the counts).</summary>
+    /// <summary>Applications that MySQL's quantity guard refused (failed events with status refused): 202s not honoured.</summary>
+    public long Refused { get; set; }
+    /// <summary>When ApplyApi last rebuilt or re-verified this event's state in Redis from MySQL; null if never.</summary>
+    public DateTimeOffset? RecoveredAt { get; set; }
+    /// <summary>Why: state-missing (Redis lost the event), server-changed (a restart or a failover: another Redis process),
+    /// role-changed (the same process became a replica and a master again).</summary>
+    public string? RecoveryCause { get; set; }
+    /// <summary>Winners MySQL knew of that Redis had lost (the writes a rollback took away), put back by that recovery.</summary>
+    public long? RecoveryRestored { get; set; }
+    /// <summary>
+    /// ok; consumer-lagging; redis-state-missing (being rebuilt); redis-unverified (Redis restarted or failed over:
+    /// admissions wait for ApplyApi's recovery); attention (see the counts).
+    /// </summary>
     public required string Status { get; set; }
+
+    public const string Ok = "ok";
+    public const string ConsumerLagging = "consumer-lagging";
+    public const string RedisStateMissing = "redis-state-missing";
+    public const string RedisUnverified = "redis-unverified";
+    public const string Attention = "attention";
 }

@@ -7,8 +7,25 @@ namespace CouponEvent.Data.Redis;
 /// </summary>
 public static class EventKeys
 {
-    /// <summary>Hash: quantity, opens, closes (unix ms). Its absence means "no state": new, or lost.</summary>
+    /// <summary>Hash of <see cref="Fields"/>: quantity, opens, closes (unix ms), the fence, the last recovery.
+    /// Its absence means "no state": new, or lost.</summary>
     public static string Meta(string eventId) => $"coupon:{{{eventId}}}:meta";
+
+    /// <summary>The fields of <see cref="Meta"/>.</summary>
+    public static class Fields
+    {
+        public const string Quantity = "quantity";
+        /// <summary>Unix ms; absent when open from creation.</summary>
+        public const string Opens = "opens";
+        /// <summary>Unix ms; absent when never closing.</summary>
+        public const string Closes = "closes";
+        /// <summary>The run_id of the Redis process the state was verified on (<see cref="EventFence"/>).</summary>
+        public const string Fence = "fence";
+        /// <summary>The last recovery: when (unix ms), why (<see cref="RecoveryCauses"/>), how many lost winners it put back.</summary>
+        public const string RecoveredAt = "recovered_at";
+        public const string RecoveryCause = "recovery_cause";
+        public const string RecoveryRestored = "recovery_restored";
+    }
 
     /// <summary>Hash: userId → applicationId (N format) of every admitted user. Its size is the admitted count.</summary>
     public static string Winners(string eventId) => $"coupon:{{{eventId}}}:winners";
@@ -27,11 +44,11 @@ public static class EventKeys
     /// application, so a late or repeated release can never free a slot that a newer application holds,
     /// and announces the change on <see cref="Changes"/>.
     /// </summary>
-    public const string ReleaseScript = """
+    public const string ReleaseScript = $$"""
         if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
             redis.call('HDEL', KEYS[2], ARGV[1])
             redis.call('HDEL', KEYS[1], ARGV[1])
-            redis.call('PUBLISH', 'coupon:changes', ARGV[3])
+            redis.call('PUBLISH', '{{Changes}}', ARGV[3])
             return 1
         end
         return 0

@@ -13,7 +13,9 @@ namespace CouponEvent.RetryJob.Reconciling;
 /// the consumer group has nothing left to read, never reached Kafka (a publish that failed or whose outcome was
 /// unknown, or a crash between admission and publish); nobody was told 202 for it, so its slot is released
 /// (only if it still holds that application). Everything that would risk over-issue (coupons beyond the
-/// quantity, coupons of users Redis does not hold) is reported, never changed.
+/// quantity, coupons of users Redis does not hold, applications refused by MySQL's quantity guard) is reported, never
+/// changed. A Redis that restarted or failed over is reported as such (<c>redis-unverified</c>) and left to ApplyApi's
+/// recovery; once recovered, each report says when, why, and how many lost winners it put back.
 /// </summary>
 public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexer redis, KafkaConsumerLag lag,
     IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
@@ -26,12 +28,22 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
     {
         var redisDb = redis.GetDatabase();
         var now = time.GetUtcNow();
-        var report = new ReconciliationReport { EventId = e.Id, CheckedAt = now, Quantity = e.Quantity, Status = "ok" };
+        var report = new ReconciliationReport { EventId = e.Id, CheckedAt = now, Quantity = e.Quantity, Status = ReconciliationReport.Ok };
+        report.Refused = await db.FailedEvents.LongCountAsync(f => f.EventId == e.Id && f.Status == FailedEventStatus.Refused, cancellationToken);
 
-        if (!await redisDb.KeyExistsAsync(EventKeys.Meta(e.Id)))
+        // ApplyApi rebuilds lost state and re-verifies state that a restart or failover may have rolled back; judging
+        // winners now would release slots that MySQL still accounts for.
+        var state = (RedisResult[])(await redisDb.ScriptEvaluateAsync(EventFence.StateScript, [EventKeys.Meta(e.Id)]))!;
+        if ((int)state[0] == 0)
         {
-            // ApplyApi rebuilds lost state; judging winners now would release slots that MySQL still accounts for.
-            report.Status = "redis-state-missing";
+            report.Status = ReconciliationReport.RedisStateMissing;
+            return await SaveAsync(report, cancellationToken);
+        }
+        await ReadLastRecoveryAsync(redisDb, report);
+        if ((int)state[0] == 1)
+        {
+            report.Status = ReconciliationReport.RedisUnverified;
+            LogUnverified(logger, e.Id, (string)state[4]!, (string)state[1]!);
             return await SaveAsync(report, cancellationToken);
         }
 
@@ -64,7 +76,7 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
             _lag ??= await lag.GetAsync();
             if (_lag > 0)
             {
-                report.Status = "consumer-lagging";
+                report.Status = ReconciliationReport.ConsumerLagging;
             }
             else
             {
@@ -81,12 +93,18 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
             }
         }
 
-        if (report.OverIssued > 0 || report.IssuedWithoutAdmission > 0)
-        {
-            report.Status = "attention";
-            LogAttention(logger, e.Id, report.Issued, e.Quantity, report.IssuedWithoutAdmission);
-        }
         return await SaveAsync(report, cancellationToken);
+    }
+
+    /// <summary>What ApplyApi's last recovery of the event did, from the event's meta hash.</summary>
+    private static async Task ReadLastRecoveryAsync(IDatabase redisDb, ReconciliationReport report)
+    {
+        var last = await redisDb.HashGetAsync(EventKeys.Meta(report.EventId),
+            [EventKeys.Fields.RecoveredAt, EventKeys.Fields.RecoveryCause, EventKeys.Fields.RecoveryRestored]);
+        if (last[0].IsNull) return;
+        report.RecoveredAt = DateTimeOffset.FromUnixTimeMilliseconds((long)last[0]);
+        report.RecoveryCause = last[1];
+        report.RecoveryRestored = (long?)last[2];
     }
 
     /// <summary>
@@ -113,15 +131,23 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
 
     private async Task<ReconciliationReport> SaveAsync(ReconciliationReport r, CancellationToken cancellationToken)
     {
+        if (r.OverIssued > 0 || r.IssuedWithoutAdmission > 0 || r.Refused > 0)
+        {
+            r.Status = ReconciliationReport.Attention;
+            LogAttention(logger, r.EventId, r.Issued, r.Quantity, r.IssuedWithoutAdmission, r.Refused);
+        }
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO reconciliation_reports
-                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, released, issued_without_admission, over_issued, status)
+                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, released, issued_without_admission,
+                 over_issued, refused, recovered_at, recovery_cause, recovery_restored, status)
             VALUES ({r.EventId}, {r.CheckedAt.UtcDateTime}, {r.Quantity}, {r.Admitted}, {r.Issued}, {r.FailedOpen}, {r.Unissued}, {r.Pending},
-                    {r.Released}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Status})
+                    {r.Released}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Refused}, {r.RecoveredAt?.UtcDateTime}, {r.RecoveryCause},
+                    {r.RecoveryRestored}, {r.Status})
             ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at), quantity = VALUES(quantity), admitted = VALUES(admitted),
                 issued = VALUES(issued), failed_open = VALUES(failed_open), unissued = VALUES(unissued), pending = VALUES(pending),
                 released = VALUES(released), issued_without_admission = VALUES(issued_without_admission),
-                over_issued = VALUES(over_issued), status = VALUES(status)
+                over_issued = VALUES(over_issued), refused = VALUES(refused), recovered_at = VALUES(recovered_at),
+                recovery_cause = VALUES(recovery_cause), recovery_restored = VALUES(recovery_restored), status = VALUES(status)
             """, cancellationToken);
         RetryJobTelemetry.ReconciliationFindings(r);
         return r;
@@ -130,6 +156,9 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
     [LoggerMessage(3101, LogLevel.Warning, "Released the slot of application {ApplicationId} (user {UserId}, event {EventId}): admitted long ago, never reached Kafka")]
     private static partial void LogReleased(ILogger logger, string applicationId, string eventId, long userId);
 
-    [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission")]
-    private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission);
+    [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission, {Refused} refused over the quantity")]
+    private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission, long refused);
+
+    [LoggerMessage(3103, LogLevel.Warning, "Event {EventId}: Redis restarted or failed over (state verified on process '{Fence}', now '{RunId}'); unverified until ApplyApi reconciles it with MySQL, nothing judged meanwhile")]
+    private static partial void LogUnverified(ILogger logger, string eventId, string fence, string runId);
 }

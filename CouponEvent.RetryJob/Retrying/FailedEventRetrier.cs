@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using CouponEvent.Data;
+using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 
@@ -18,12 +20,12 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
     {
         var settings = options.Value;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(CouponIssuer.Isolation, cancellationToken);
 
         var claimed = new List<(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts, string? TraceParent)>();
-        await using (var select = new MySqlCommand("""
+        await using (var select = new MySqlCommand($"""
             SELECT id, application_id, event_id, user_id, attempts, trace_parent FROM failed_events
-            WHERE status = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)
+            WHERE status = {(int)FailedEventStatus.Pending} AND next_attempt_at <= UTC_TIMESTAMP(6)
             ORDER BY next_attempt_at LIMIT @batch
             FOR UPDATE SKIP LOCKED
             """, connection, transaction))
@@ -34,6 +36,8 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                 claimed.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
+        // Every event this round writes to, locked now and in id order, as the Consumer does: no deadlock between them.
+        await CouponIssuer.LockEventsAsync(connection, transaction, claimed.Select(r => r.EventId), cancellationToken);
 
         foreach (var row in claimed)
         {
@@ -41,20 +45,23 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
             using var span = StartRetrySpan(row.TraceParent, row.ApplicationId, row.EventId, row.UserId, attempts);
             try
             {
-                await using var insert = new MySqlCommand("""
-                    INSERT INTO coupons (event_id, user_id, application_id, issued_at)
-                    VALUES (@e, @u, @a, UTC_TIMESTAMP(6))
-                    ON DUPLICATE KEY UPDATE id = id
-                    """, connection, transaction);
-                insert.Parameters.AddWithValue("@e", row.EventId);
-                insert.Parameters.AddWithValue("@u", row.UserId);
-                insert.Parameters.AddWithValue("@a", row.ApplicationId.ToString());
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-
-                await UpdateAsync(connection, transaction, row.Id, "status = 1", null, cancellationToken);
-                RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", "issued"));
-                span?.SetTag("coupon.retry.result", "issued");
-                LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
+                // One application: when it was admitted does not matter, there is nothing to order it against.
+                var application = CouponApplication.Create(row.ApplicationId, row.EventId, row.UserId, DateTimeOffset.UnixEpoch);
+                var (_, refused) = await CouponIssuer.IssueAsync(connection, transaction, [application], cancellationToken);
+                var result = refused.Count > 0 ? "refused" : "issued";
+                if (refused.Count > 0)
+                {
+                    await UpdateAsync(connection, transaction, row.Id, $"status = {(int)FailedEventStatus.Refused}",
+                        CouponIssuer.RefusedReason(row.EventId), cancellationToken);
+                    LogRefused(logger, row.ApplicationId, row.EventId, row.UserId);
+                }
+                else
+                {
+                    await UpdateAsync(connection, transaction, row.Id, $"status = {(int)FailedEventStatus.Resolved}", null, cancellationToken);
+                    LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
+                }
+                RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", result));
+                span?.SetTag("coupon.retry.result", result);
             }
             catch (MySqlException ex) when (ex.ErrorCode is not (MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
                                             && !ex.IsTransient)
@@ -63,7 +70,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                 var parked = attempts >= settings.MaxAttempts;
                 var delayMicroseconds = (long)settings.DelayAfter(attempts).TotalMicroseconds;
                 await UpdateAsync(connection, transaction, row.Id,
-                    parked ? "status = 2" : $"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL {delayMicroseconds} MICROSECOND",
+                    parked ? $"status = {(int)FailedEventStatus.Parked}" : $"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL {delayMicroseconds} MICROSECOND",
                     ex.Message, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", parked ? "parked" : "rescheduled"));
                 span?.SetTag("coupon.retry.result", parked ? "parked" : "rescheduled");
@@ -92,15 +99,17 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         return span;
     }
 
-    /// <summary>Counts the open failed events for the gauge that alerts on parked ones.</summary>
+    /// <summary>Counts the open failed events for the gauge that alerts on parked and refused ones.</summary>
     public async Task CountOpenAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var count = new MySqlCommand(
-            "SELECT COALESCE(SUM(status = 0), 0), COALESCE(SUM(status = 2), 0) FROM failed_events WHERE status IN (0, 2)", connection);
+        await using var count = new MySqlCommand($"""
+            SELECT status, COUNT(*) FROM failed_events WHERE status <> {(int)FailedEventStatus.Resolved} GROUP BY status
+            """, connection);
         await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        RetryJobTelemetry.SetOpen(Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+        var open = new Dictionary<FailedEventStatus, long>();
+        while (await reader.ReadAsync(cancellationToken)) open[(FailedEventStatus)reader.GetInt32(0)] = reader.GetInt64(1);
+        RetryJobTelemetry.SetOpen(open);
     }
 
     private static async Task UpdateAsync(MySqlConnection connection, MySqlTransaction transaction, long id,
@@ -111,12 +120,15 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
             WHERE id = @id
             """, connection, transaction);
         update.Parameters.AddWithValue("@id", id);
-        update.Parameters.AddWithValue("@error", error is { Length: > 2000 } ? error[..2000] : error);
+        update.Parameters.AddWithValue("@error", error is null ? null : CouponIssuer.Truncate(error));
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(3001, LogLevel.Information, "Issued application {ApplicationId} (user {UserId}, event {EventId}) on attempt {Attempts}")]
     private static partial void LogIssued(ILogger logger, Guid applicationId, string eventId, long userId, int attempts);
+
+    [LoggerMessage(3004, LogLevel.Critical, "Application {ApplicationId} (user {UserId}, event {EventId}) refused by MySQL's quantity guard: the event's every coupon is issued. Kept as refused for an operator")]
+    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, long userId);
 
     [LoggerMessage(3002, LogLevel.Warning, "Application {ApplicationId} failed attempt {Attempts}: {Reason}")]
     private static partial void LogRescheduled(ILogger logger, Guid applicationId, int attempts, string reason);

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -31,6 +32,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         RetryJobKilled,
         PoisonMessages,
         ApplyApiKilled,
+        /// <summary>Redis crashes mid-race and comes back from a snapshot a second older (its last writes lost).</summary>
+        RedisRolledBack,
+        /// <summary>The snapshot is taken just before the sell-out and Redis crashes after it: it comes back with slots open that were given away.</summary>
+        RedisRolledBackAfterSoldOut,
     }
 
     [Theory]
@@ -48,6 +53,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     [InlineData(Fault.PoisonMessages, 20000, 5000)]
     [InlineData(Fault.ApplyApiKilled, 1000, 100)]
     [InlineData(Fault.ApplyApiKilled, 20000, 5000)]
+    [InlineData(Fault.RedisRolledBack, 1000, 100)]
+    [InlineData(Fault.RedisRolledBack, 20000, 5000)]
+    [InlineData(Fault.RedisRolledBackAfterSoldOut, 1000, 100)]
+    [InlineData(Fault.RedisRolledBackAfterSoldOut, 20000, 5000)]
     public async Task The_invariant_holds(Fault fault, int users, int quantity)
     {
         var eventId = await stack.CreateEventAsync(quantity);
@@ -55,8 +64,15 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         var race = new Race(ApplyApiClients(), eventId);
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
 
-        var running = race.RunAsync(everyone, arrivals: TimeSpan.FromSeconds(3));
-        var struckMidRace = await InjectAsync(fault, eventId, race, users / 10, running);
+        // A rollback is timed on Redis's winner count: the watcher connects before the first user arrives, and users
+        // keep arriving for longer, so that some meet the rolled-back Redis.
+        var rolledBack = fault is Fault.RedisRolledBack or Fault.RedisRolledBackAfterSoldOut;
+        await using var watcher = rolledBack ? await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis")) : null;
+        var running = race.RunAsync(everyone, arrivals: TimeSpan.FromSeconds(rolledBack ? 6 : 3));
+        var struckMidRace = rolledBack
+            ? await RollBackAsync(watcher!, eventId, running, snapshotAt: fault == Fault.RedisRolledBack ? 0.25 : 0.8,
+                crashAfterSoldOut: fault == Fault.RedisRolledBackAfterSoldOut)
+            : await InjectAsync(fault, eventId, race, users / 10, running);
         await running;
         // The last applicants try again once the dust settles: a slot freed by reconciliation must find a taker.
         await race.SweepAsync(everyone, () => stack.Database.CouponCountAsync(eventId), quantity);
@@ -67,10 +83,11 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         var unexplained = rows.Except(accepted).Except(race.Ambiguous).Count();
         var duplicates = await stack.Database.ScalarAsync("SELECT COUNT(*) - COUNT(DISTINCT user_id) FROM coupons WHERE event_id = @e", ("@e", eventId));
         var overIssue = Math.Max(0, rows.Count - quantity);
+        var refused = await stack.Database.ScalarAsync($"SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = {(int)FailedEventStatus.Refused}", ("@e", eventId));
 
         var row = $"| {fault} | {users:N0} / {quantity:N0} | {race.Requests:N0} | {race.Count(HttpStatusCode.Accepted):N0} | {race.Count(HttpStatusCode.Conflict):N0} | " +
                   $"{race.Count(HttpStatusCode.Gone):N0} | {race.Count(HttpStatusCode.ServiceUnavailable):N0} | {race.Unanswered:N0} | {rows.Count:N0} | " +
-                  $"{duplicates} | {lost} | {unexplained} | {overIssue} |";
+                  $"{duplicates} | {lost} | {unexplained} | {overIssue} | {refused} |";
         output.WriteLine(row);
         Report(row);
 
@@ -79,6 +96,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         Assert.Equal(0, lost);
         Assert.Equal(0, unexplained);
         Assert.Equal(0, overIssue);
+        Assert.Equal(0, refused);
         Assert.Equal(quantity, rows.Count);
     }
 
@@ -94,8 +112,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
             if (!File.Exists(ReportPath))
             {
                 File.WriteAllText(ReportPath,
-                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue |\n" +
-                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue | refused over quantity |\n" +
+                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             }
             File.AppendAllText(ReportPath, row + "\n");
         }
@@ -155,6 +173,34 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 await applyApi.RestartAsync();
                 break;
         }
+        return struckMidRace;
+    }
+
+    /// <summary>
+    /// A snapshot once a share of the slots is taken, then, a second later (and, if asked, once the event has sold out),
+    /// the crash: Redis comes back without the winners of that second, who were told 202, and with their slots open.
+    /// </summary>
+    private async Task<bool> RollBackAsync(IConnectionMultiplexer redis, string eventId, Task running, double snapshotAt, bool crashAfterSoldOut)
+    {
+        var server = stack.App.GetResource<RedisResource>("redis").Server;
+        var redisAddress = stack.App.GetConnectionString("redis");
+        var quantity = (long)await redis.GetDatabase().HashGetAsync(EventKeys.Meta(eventId), EventKeys.Fields.Quantity);
+        async Task<long> Admitted() => await redis.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
+
+        await Eventually.HoldsAsync(async () => await Admitted() >= quantity * snapshotAt);
+        var snapshot = await server.SnapshotAsync();
+        var takenAt = DateTime.UtcNow;
+        if (crashAfterSoldOut) await Eventually.HoldsAsync(async () => await Admitted() >= quantity);
+        var wait = takenAt.AddSeconds(1) - DateTime.UtcNow;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        var struckMidRace = !running.IsCompleted;
+        var before = await Admitted();
+        await server.RollBackAsync(snapshot);
+
+        await using var after = await ConnectionMultiplexer.ConnectAsync(redisAddress);
+        var restored = await after.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
+        output.WriteLine($"{eventId}: {before} winners before the crash, {restored} after the rollback");
+        Assert.True(restored < before, "the snapshot held every winner: the rollback lost nothing");
         return struckMidRace;
     }
 

@@ -73,6 +73,7 @@ async function refreshRace() {
     ["quantity", "Quantity", race.quantity], ["admitted", "Admitted (202)", race.admitted], ["issued", "Issued", race.issued],
     ["remaining", "Remaining", race.remaining], ["duplicate", "409 duplicate", entry.duplicates], ["sold-out", "410 sold out", entry.soldOut],
     ["unavailable", "503 unavailable", entry.unavailable], ["retrying", "Retrying", race.retrying], ["parked", "Failed (parked)", race.parked],
+    ["refused", "Refused over quantity", race.refused],
   ];
   $("counters").innerHTML = counters.map(([key, label, value]) =>
     `<div class="counter ${key}"><div class="value" data-testid="${key}">${number(value)}</div><div class="label">${label}</div></div>`).join("");

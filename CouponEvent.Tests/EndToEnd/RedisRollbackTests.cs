@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using CouponEvent.AppHost.Hosting;
+using CouponEvent.AppHost.Local;
+using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
+using CouponEvent.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using StackExchange.Redis;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+/// <summary>A Redis that comes back having lost its last writes decides nothing until it is reconciled with MySQL.</summary>
+[Collection("stack")]
+public sealed class RedisRollbackTests(StackFixture stack)
+{
+    [Fact]
+    public async Task A_rolled_back_Redis_admits_nobody_until_recovery_has_put_its_lost_winners_back()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 10);
+        var redis = stack.App.GetResource<RedisResource>("redis").Server;
+        await ApplyAllAsync(eventId, 1, 5, HttpStatusCode.Accepted);
+        var snapshot = await redis.SnapshotAsync();
+        await ApplyAllAsync(eventId, 6, 8, HttpStatusCode.Accepted);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 8);
+
+        // The crash: Redis is back a moment later, without users 6 to 8 and with their slots open.
+        await redis.RollBackAsync(snapshot);
+
+        // The very first requests, before ApplyApi's keeper can have looked: a lost winner and a newcomer decide nothing.
+        using (var lostWinner = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 6))
+            await AssertRecoveringAsync(lostWinner);
+        using (var newcomer = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 9))
+            await AssertRecoveringAsync(newcomer);
+
+        // Once recovered: the lost winners are winners again, and only the two slots really left are given.
+        var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 20).Select(i => (long)i).ToList());
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => HttpStatusCode.Conflict), Enumerable.Range(1, 8).Select(i => race.Answers[i]));
+        Assert.Equal(2, race.Count(HttpStatusCode.Accepted));
+        Assert.Equal(10, race.Count(HttpStatusCode.Gone));
+        Assert.Equal(10, (await stack.Database.WaitForCouponsAsync(eventId, expected: 10)).Count);
+
+        // Reconciliation says what happened and what recovery did about it.
+        await Eventually.HoldsAsync(async () =>
+        {
+            var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+            return reports is [var report] && report.GetProperty("status").GetString() == ReconciliationReport.Ok
+                   && report.GetProperty("recoveryCause").GetString() == RecoveryCauses.ServerChanged
+                   && report.GetProperty("recoveryRestored").GetInt64() == 3;
+        });
+    }
+
+    [Fact]
+    public async Task With_replica_acknowledgements_required_an_admission_no_replica_holds_is_not_promised()
+    {
+        await using var factory = new ApplyApiFactory(stack, web => web
+            .UseSetting("Admission:ReplicaAcks", "1")
+            .UseSetting("Admission:ReplicaTimeout", "00:00:01"));
+        using var client = factory.CreateClient();
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+
+        using (var alone = await StackFixture.ApplyAsync(client, eventId, 1))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, alone.StatusCode);
+            Assert.False(await connection.GetDatabase().HashExistsAsync(EventKeys.Winners(eventId), 1), "the unacknowledged slot was kept");
+        }
+
+        using var replica = await StartReplicaAsync();
+        try
+        {
+            using var replicated = await StackFixture.ApplyAsync(client, eventId, 1);
+            Assert.True(replicated.StatusCode == HttpStatusCode.Accepted, await replicated.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            replica.Kill();
+        }
+        Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
+    }
+
+    private async Task ApplyAllAsync(string eventId, int first, int last, HttpStatusCode expected)
+    {
+        for (var user = first; user <= last; user++)
+        {
+            using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, user);
+            Assert.Equal(expected, response.StatusCode);
+        }
+    }
+
+    private static async Task AssertRecoveringAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("urn:couponevent:event-recovering", problem.GetProperty("type").GetString());
+    }
+
+    /// <summary>A redis-server replicating the stack's, once its link is up.</summary>
+    private async Task<Process> StartReplicaAsync()
+    {
+        var master = stack.App.GetConnectionString("redis").Split(':');
+        using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var directory = Directory.CreateTempSubdirectory("couponevent-replica-").FullName;
+        var replica = Process.Start(new ProcessStartInfo(Executables.Find("redis-server", "redis-server"),
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
+             "--replicaof", master[0], master[1]]) { RedirectStandardOutput = true })!;
+        replica.BeginOutputReadLine();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true,abortConnect=false");
+        await Eventually.HoldsAsync(async () =>
+            connection.IsConnected && (await connection.GetServers()[0].InfoAsync("replication"))
+                .SelectMany(g => g).Any(p => p.Key == "master_link_status" && p.Value == "up"));
+        return replica;
+    }
+}
