@@ -69,15 +69,10 @@ public sealed class RedisRollbackTests(StackFixture stack)
             Assert.False(await connection.GetDatabase().HashExistsAsync(EventKeys.Winners(eventId), 1), "the unacknowledged slot was kept");
         }
 
-        using var replica = await StartReplicaAsync();
-        try
+        using (await StartReplicaAsync())
         {
             using var replicated = await StackFixture.ApplyAsync(client, eventId, 1);
             Assert.True(replicated.StatusCode == HttpStatusCode.Accepted, await replicated.Content.ReadAsStringAsync());
-        }
-        finally
-        {
-            replica.Kill();
         }
         Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
     }
@@ -98,8 +93,8 @@ public sealed class RedisRollbackTests(StackFixture stack)
         Assert.Equal("urn:couponevent:event-recovering", problem.GetProperty("type").GetString());
     }
 
-    /// <summary>A redis-server replicating the stack's, once its link is up.</summary>
-    private async Task<Process> StartReplicaAsync()
+    /// <summary>A redis-server replicating the stack's, once its link is up; killed, and its folder removed, on dispose.</summary>
+    private async Task<Replica> StartReplicaAsync()
     {
         var master = stack.App.GetConnectionString("redis").Split(':');
         using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -107,14 +102,25 @@ public sealed class RedisRollbackTests(StackFixture stack)
         var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         var directory = Directory.CreateTempSubdirectory("couponevent-replica-").FullName;
-        var replica = Process.Start(new ProcessStartInfo(Executables.Find("redis-server", "redis-server"),
+        var replica = new Replica(Process.Start(new ProcessStartInfo(Executables.Find("redis-server", "redis-server"),
             ["--port", port.ToString(), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
-             "--replicaof", master[0], master[1]]) { RedirectStandardOutput = true })!;
-        replica.BeginOutputReadLine();
+             "--replicaof", master[0], master[1]]) { RedirectStandardOutput = true })!, directory);
+        replica.Process.BeginOutputReadLine();
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true,abortConnect=false");
         await Eventually.HoldsAsync(async () =>
             connection.IsConnected && (await connection.GetServers()[0].InfoAsync("replication"))
                 .SelectMany(g => g).Any(p => p.Key == "master_link_status" && p.Value == "up"));
         return replica;
+    }
+
+    private sealed record Replica(Process Process, string Directory) : IDisposable
+    {
+        public void Dispose()
+        {
+            Process.Kill();
+            Process.WaitForExit();
+            Process.Dispose();
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 }
