@@ -97,9 +97,10 @@ internal sealed partial class EventStateKeeper(
             return;
         }
         // Another replica may have finished first; the fence to write is that of the server as it is now.
+        var byId = all.ToDictionary(e => e.Id);
         foreach (var state in await admission.StatesAsync(settled))
         {
-            if (state.Kind == EventStateKind.Verified || all.SingleOrDefault(e => e.Id == state.EventId) is not { } e) continue;
+            if (state.Kind == EventStateKind.Verified || byId.GetValueOrDefault(state.EventId) is not { } e) continue;
             var cause = _unverified[e.Id].Cause;
             var winners = await catalog.WinnersAsync(e.Id, cancellationToken);
             if (await admission.RestoreAsync(e, winners, state.RunId, cause, now) is not { } restored) continue;

@@ -16,7 +16,8 @@ public sealed class ReconciliationReport
     public long Unissued { get; set; }
     /// <summary>Winners whose publish outcome was unknown, not yet settled.</summary>
     public long Pending { get; set; }
-    /// <summary>Slots freed by this check: past the grace period, consumer caught up, nothing in MySQL.</summary>
+    /// <summary>Slots freed by reconciliation so far, every check adding its own: past the grace period, consumer
+    /// caught up, nothing in MySQL.</summary>
     public long Released { get; set; }
     /// <summary>Coupons of users Redis does not hold as winners: reported, never fixed automatically.</summary>
     public long IssuedWithoutAdmission { get; set; }

@@ -145,7 +145,7 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
                     {r.RecoveryRestored}, {r.Status})
             ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at), quantity = VALUES(quantity), admitted = VALUES(admitted),
                 issued = VALUES(issued), failed_open = VALUES(failed_open), unissued = VALUES(unissued), pending = VALUES(pending),
-                released = VALUES(released), issued_without_admission = VALUES(issued_without_admission),
+                released = released + VALUES(released), issued_without_admission = VALUES(issued_without_admission),
                 over_issued = VALUES(over_issued), refused = VALUES(refused), recovered_at = VALUES(recovered_at),
                 recovery_cause = VALUES(recovery_cause), recovery_restored = VALUES(recovery_restored), status = VALUES(status)
             """, cancellationToken);

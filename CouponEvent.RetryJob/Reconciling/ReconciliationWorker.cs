@@ -7,10 +7,12 @@ using StackExchange.Redis;
 
 namespace CouponEvent.RetryJob.Reconciling;
 
-/// <summary>Every <see cref="ReconciliationOptions.Interval"/>, reconciles every event.</summary>
+/// <summary>Every <see cref="ReconciliationOptions.Interval"/>, reconciles every event, on one replica at a time.</summary>
 public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IOptions<ReconciliationOptions> options, TimeProvider time,
     ILogger<ReconciliationWorker> logger) : BackgroundService
 {
+    private const string LockName = "coupondb.reconciliation";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Interval, time);
@@ -20,9 +22,28 @@ public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IO
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var reconciler = scope.ServiceProvider.GetRequiredService<Reconciler>();
-                var events = await scope.ServiceProvider.GetRequiredService<CouponDbContext>().Events.AsNoTracking().ToListAsync(stoppingToken);
-                // Every tenth round compares user by user; the others compare counts and dig in only when they differ.
-                foreach (var e in events) await reconciler.ReconcileAsync(e, thorough: round % 10 == 0, stoppingToken);
+                var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>().Database;
+                await db.OpenConnectionAsync(stoppingToken);
+                try
+                {
+                    // One round at a time across replicas: two at once would do the work twice, and the one that found
+                    // nothing left to do would write its report over the other's.
+                    if (await db.SqlQueryRaw<long?>($"SELECT GET_LOCK('{LockName}', 0) AS `Value`").SingleAsync(stoppingToken) != 1) continue;
+                    try
+                    {
+                        var events = await scope.ServiceProvider.GetRequiredService<CouponDbContext>().Events.AsNoTracking().ToListAsync(stoppingToken);
+                        // Every tenth round compares user by user; the others compare counts and dig in only when they differ.
+                        foreach (var e in events) await reconciler.ReconcileAsync(e, thorough: round % 10 == 0, stoppingToken);
+                    }
+                    finally
+                    {
+                        await db.ExecuteSqlRawAsync($"DO RELEASE_LOCK('{LockName}')", CancellationToken.None);
+                    }
+                }
+                finally
+                {
+                    await db.CloseConnectionAsync();
+                }
             }
             catch (Exception ex) when (ex is RedisException or MySqlException or KafkaException or TimeoutException
                                        || ex.InnerException is MySqlException)
