@@ -13,7 +13,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
         // Fail a publish after 5 s rather than hold the request: the user gets a 503 and may try again.
         builder.AddKafkaProducer("kafka", kafka => kafka.MessageTimeoutMs ??= 5000);
         builder.AddCouponDatabase();

@@ -11,7 +11,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCouponDatabase();
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
         var kafka = builder.GetKafkaConsumerConfig("kafka");
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration("Retry").ValidateDataAnnotations().ValidateOnStart();
