@@ -76,23 +76,35 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     /// to Redis's (which keeps winners still on their way to MySQL), then the event is written with the fence, which
     /// reopens admissions. Every step checks that the server is still that one; if not, nothing is reopened.
     /// </summary>
-    /// <returns>How many winners Redis lacked, or null when the server changed meanwhile.</returns>
+    /// <returns>How many winners Redis lacked, or null when the server changed meanwhile or another instance is at it.</returns>
     public async Task<long?> RestoreAsync(Event e, IReadOnlyDictionary<long, Guid> winners, string fence, string cause, DateTimeOffset now)
     {
-        long restored = 0;
-        foreach (var chunk in winners.Chunk(1000))
+        var token = Guid.NewGuid().ToString("N");
+        if (!await Db.StringSetAsync(EventKeys.Recovering(e.Id), token, RecoveryLockExpiry, When.NotExists)) return null;
+        try
         {
-            var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript, [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id)],
-                [fence, .. chunk.SelectMany(w => new RedisValue[] { w.Key, w.Value.ToString("N") })]);
-            if (added < 0) return null;
-            restored += added;
+            long restored = 0;
+            foreach (var chunk in winners.Chunk(1000))
+            {
+                var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript, [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id)],
+                    [fence, .. chunk.SelectMany(w => new RedisValue[] { w.Key, w.Value.ToString("N") })]);
+                if (added < 0) return null;
+                restored += added;
+            }
+            var written = await WriteMetaAsync(e, fence,
+                EventKeys.Fields.RecoveredAt, now.ToUnixTimeMilliseconds(),
+                EventKeys.Fields.RecoveryCause, cause,
+                EventKeys.Fields.RecoveryRestored, restored);
+            return written ? restored : null;
         }
-        var written = await WriteMetaAsync(e, fence,
-            EventKeys.Fields.RecoveredAt, now.ToUnixTimeMilliseconds(),
-            EventKeys.Fields.RecoveryCause, cause,
-            EventKeys.Fields.RecoveryRestored, restored);
-        return written ? restored : null;
+        finally
+        {
+            await Db.ScriptEvaluateAsync(EventKeys.UnlockScript, [EventKeys.Recovering(e.Id)], [token]);
+        }
     }
+
+    /// <summary>Longer than a recovery takes; how long an instance that died recovering holds the others off.</summary>
+    private static readonly TimeSpan RecoveryLockExpiry = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Writes what the script needs to know of a new event (MySQL stays the source of truth), fenced to the server

@@ -30,6 +30,18 @@ public static class EventKeys
     /// <summary>Hash: userId → applicationId (N format) of every admitted user. Its size is the admitted count.</summary>
     public static string Winners(string eventId) => $"coupon:{{{eventId}}}:winners";
 
+    /// <summary>
+    /// String: held (SET NX, a short expiry) by the ApplyApi instance recovering the event, so that one instance does it
+    /// and its report of what it put back is exact. An instance that dies holding it frees it by the expiry.
+    /// </summary>
+    public static string Recovering(string eventId) => $"coupon:{{{eventId}}}:recovering";
+
+    /// <summary>KEYS: a lock key. ARGV: its holder's token. Deletes the lock only if this holder still has it.</summary>
+    public const string UnlockScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
     /// <summary>Hash: userId → applicationId of admissions whose Kafka outcome was unknown, until reconciliation settles them.</summary>
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
 
