@@ -32,7 +32,7 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, IOption
     private long _coveredUpTo;
     private bool _lastAcknowledged;
 
-    public bool Enabled => options.Value.ReplicaAcks > 0;
+    private bool Enabled => options.Value.ReplicaAcks > 0;
 
     /// <summary>Whether enough replicas hold every write this instance made before the call.</summary>
     public async Task<bool> WaitAsync()
