@@ -83,19 +83,18 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
         if (!await Db.StringSetAsync(EventKeys.Recovering(e.Id), token, RecoveryLockExpiry, When.NotExists)) return null;
         try
         {
-            long restored = 0;
             foreach (var chunk in winners.Chunk(1000))
             {
-                var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript, [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id)],
+                var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript,
+                    [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id), EventKeys.RecoveryProgress(e.Id)],
                     [fence, .. chunk.SelectMany(w => new RedisValue[] { w.Key, w.Value.ToString("N") })]);
                 if (added < 0) return null;
-                restored += added;
             }
-            var written = await WriteMetaAsync(e, fence,
+            // The count of every attempt on this server: one that merged and then failed still counts.
+            var restored = await WriteMetaAsync(e, fence,
                 EventKeys.Fields.RecoveredAt, now.ToUnixTimeMilliseconds(),
-                EventKeys.Fields.RecoveryCause, cause,
-                EventKeys.Fields.RecoveryRestored, restored);
-            return written ? restored : null;
+                EventKeys.Fields.RecoveryCause, cause);
+            return restored >= 0 ? restored : null;
         }
         finally
         {
@@ -114,17 +113,18 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     public async Task<bool> PublishEventAsync(Event e)
     {
         var state = (await StatesAsync([e.Id]))[0];
-        return await WriteMetaAsync(e, state.RunId);
+        return await WriteMetaAsync(e, state.RunId) >= 0;
     }
 
-    private async Task<bool> WriteMetaAsync(Event e, string fence, params RedisValue[] extra) =>
-        (long)await Db.ScriptEvaluateAsync(EventFence.WriteMetaScript, [EventKeys.Meta(e.Id)],
+    /// <returns>The winners a recovery merged back (0 for a new event), or -1 when the server changed.</returns>
+    private async Task<long> WriteMetaAsync(Event e, string fence, params RedisValue[] extra) =>
+        (long)await Db.ScriptEvaluateAsync(EventFence.WriteMetaScript, [EventKeys.Meta(e.Id), EventKeys.RecoveryProgress(e.Id)],
         [
             fence, e.Id, e.Quantity,
             e.OpensAt is { } opens ? opens.ToUnixTimeMilliseconds() : "",
             e.ClosesAt is { } closes ? closes.ToUnixTimeMilliseconds() : "",
             .. extra,
-        ]) == 1;
+        ]);
 }
 
 public enum EventStateKind

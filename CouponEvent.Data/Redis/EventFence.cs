@@ -37,9 +37,9 @@ public static class EventFence
     public const string Revoked = "revoked";
 
     /// <summary>
-    /// KEYS: meta, winners. ARGV: fence, then userId, applicationId pairs. Adds MySQL's winners to Redis's (MySQL's
-    /// application id wins) while the server is still the one the fence names; returns how many users Redis lacked,
-    /// or -1 when the server changed in between (start again).
+    /// KEYS: meta, winners, recovery progress. ARGV: fence, then userId, applicationId pairs. Adds MySQL's winners to
+    /// Redis's (MySQL's application id wins) while the server is still the one the fence names, and counts the users
+    /// Redis lacked in the progress hash under the fence; returns that count, or -1 when the server changed (start again).
     /// </summary>
     public const string MergeScript = $$"""
         if {{CurrentLua}} ~= ARGV[1] then return -1 end
@@ -47,23 +47,29 @@ public static class EventFence
         for i = 2, #ARGV, 2 do
             added = added + redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
         end
+        redis.call('HINCRBY', KEYS[3], ARGV[1], added)
         return added
         """;
 
     /// <summary>
-    /// KEYS: meta. ARGV: fence, eventId, quantity, opens, closes ('' when none), then field, value pairs to add.
-    /// Writes the event's meta with the fence, only if the server is still the one the fence names, and announces the
-    /// change on <see cref="EventKeys.Changes"/>. Returns 1, or 0 when the server changed in between.
+    /// KEYS: meta, recovery progress. ARGV: fence, eventId, quantity, opens, closes ('' when none), then field, value
+    /// pairs to add. Writes the event's meta with the fence, only if the server is still the one the fence names, with
+    /// the winners a recovery on this server merged back (<see cref="MergeScript"/>, every attempt), and announces the
+    /// change on <see cref="EventKeys.Changes"/>. Returns how many were merged back (0 for a new event), or -1 when
+    /// the server changed in between.
     /// </summary>
     public const string WriteMetaScript = $$"""
-        if {{CurrentLua}} ~= ARGV[1] then return 0 end
+        if {{CurrentLua}} ~= ARGV[1] then return -1 end
+        local restored = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+        redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
         redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Quantity}}', ARGV[3], '{{EventKeys.Fields.Fence}}', ARGV[1])
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Opens}}', ARGV[4]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Closes}}', ARGV[5]) end
         for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        if #ARGV > 5 then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.RecoveryRestored}}', restored) end
         redis.call('PUBLISH', '{{EventKeys.Changes}}', ARGV[2])
-        return 1
+        return restored
         """;
 
     /// <summary>

@@ -36,6 +36,12 @@ public static class EventKeys
     /// </summary>
     public static string Recovering(string eventId) => $"coupon:{{{eventId}}}:recovering";
 
+    /// <summary>
+    /// Hash: fence → winners merged back so far by the recovery on that server, across attempts (one may fail after
+    /// merging); the meta write that ends the recovery reports it and deletes this.
+    /// </summary>
+    public static string RecoveryProgress(string eventId) => $"coupon:{{{eventId}}}:recovery-progress";
+
     /// <summary>KEYS: a lock key. ARGV: its holder's token. Deletes the lock only if this holder still has it.</summary>
     public const string UnlockScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -42,13 +42,21 @@ public sealed class RedisRollbackTests(StackFixture stack)
         Assert.Equal(10, (await stack.Database.WaitForCouponsAsync(eventId, expected: 10)).Count);
 
         // Reconciliation says what happened and what recovery did about it.
-        await Eventually.HoldsAsync(async () =>
+        JsonElement[]? reports = null;
+        try
         {
-            var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
-            return reports is [var report] && report.GetProperty("status").GetString() == ReconciliationReport.Ok
-                   && report.GetProperty("recoveryCause").GetString() == RecoveryCauses.ServerChanged
-                   && report.GetProperty("recoveryRestored").GetInt64() == 3;
-        });
+            await Eventually.HoldsAsync(async () =>
+            {
+                reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+                return reports is [var report] && report.GetProperty("status").GetString() == ReconciliationReport.Ok
+                       && report.GetProperty("recoveryCause").GetString() == RecoveryCauses.ServerChanged
+                       && report.GetProperty("recoveryRestored").GetInt64() == 3;
+            });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"No matching reconciliation report: {JsonSerializer.Serialize(reports)}");
+        }
     }
 
     [Fact]
