@@ -1,30 +1,36 @@
-using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
 
-if (AppHostRunner.Parse(args) is not var (options, replicas)) return;
-var builder = new DistributedApplicationBuilder(options) { Replicas = replicas };
+var builder = DistributedApplication.CreateBuilder(args);
 
-var redis = builder.AddRedis("redis");
-// Local mode's mock broker keeps only the last 5 MiB of each partition, and scans a partition's whole log on every
-// fetch: more partitions hold a longer backlog but cost more per fetch (bench/README.md). Six hold ~30 MiB.
-var kafka = builder.AddKafka("kafka").WithTopic(Topics.CouponCreate, partitions: 6);
-var coupondb = builder.AddMySql("mysql").AddDatabase("coupondb");
+// Redis, Kafka and MySQL: private servers (local, the default without Docker), containers, or external servers.
+var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: "coupondb");
+// Six partitions: local mode's mock broker keeps only the last 5 MiB of each and scans its log on every fetch (bench/README.md).
+kafka.WithTopic(Topics.CouponCreate, partitions: 6);
 
-builder.AddProject("applyapi", Projects.CouponEvent_ApplyApi)
+var adminApiKey = builder.AddParameter("admin-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+
+var applyapi = builder.AddService<Projects.CouponEvent_ApplyApi>("applyapi")
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb)
-    .WithEnvironment("Admin__ApiKey", options.AdminApiKey)
+    .WithEnvironment("Admin__ApiKey", adminApiKey)
     // Every local client is 127.0.0.1: a per-client limit would throttle load tests, not users.
-    .WithEnvironment("RateLimit__PermitsPerSecond", "0");
+    .WithEnvironment("RateLimit__PermitsPerSecond", "0")
+    .WithCourseRaceCommand(adminApiKey);
 
-builder.AddProject("consumer", Projects.CouponEvent_Consumer)
+builder.AddService<Projects.CouponEvent_Consumer>("consumer")
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb);
 
-builder.AddProject("retryjob", Projects.CouponEvent_RetryJob)
+builder.AddService<Projects.CouponEvent_RetryJob>("retryjob")
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb);
 
-await AppHostRunner.RunAsync(builder.Build());
+// The race, per event and per second: what Aspire's dashboard has no page for.
+builder.AddService<Projects.CouponEvent_RaceView>("raceview")
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(coupondb).WaitFor(applyapi)
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Race view");
+
+builder.Build().Run();

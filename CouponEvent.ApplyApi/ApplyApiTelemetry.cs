@@ -7,12 +7,15 @@ namespace CouponEvent.ApplyApi;
 internal static class ApplyApiTelemetry
 {
     public const string Name = "CouponEvent.ApplyApi";
+    public const string ApplicationsInstrument = "coupon.applications";
+    public const string OutcomeTag = "outcome";
+    public const string EventIdTag = "coupon.event_id";
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
     /// <summary>Applications by outcome: admitted, duplicate, sold_out, not_open, closed, unknown_event, unavailable, rejected.</summary>
     public static readonly Counter<long> Applications =
-        Meter.CreateCounter<long>("coupon.applications", description: "Applications answered, by outcome");
+        Meter.CreateCounter<long>(ApplicationsInstrument, description: "Applications answered, by outcome");
 
     public static readonly Histogram<double> AdmissionDuration =
         Meter.CreateHistogram<double>("coupon.admission.duration", "ms", "Time in the Redis admission script");
@@ -26,8 +29,8 @@ internal static class ApplyApiTelemetry
     /// </summary>
     public static void Count(string outcome, string? eventId = null)
     {
-        if (eventId is null) Applications.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-        else Applications.Add(1, new("outcome", outcome), new("coupon.event_id", eventId));
+        if (eventId is null) Applications.Add(1, new KeyValuePair<string, object?>(OutcomeTag, outcome));
+        else Applications.Add(1, new(OutcomeTag, outcome), new(EventIdTag, eventId));
         Activity.Current?.SetTag("coupon.outcome", outcome);
     }
 }

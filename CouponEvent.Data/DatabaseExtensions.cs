@@ -16,9 +16,9 @@ public static class DatabaseExtensions
 
     /// <summary>
     /// MySQL for a service: a pooled <see cref="CouponDbContext"/>, a <see cref="MySqlDataSource"/> for the hand-written
-    /// batch SQL, a readiness check, and migrations applied at start-up.
+    /// batch SQL, a readiness check, and migrations applied at start-up (unless <paramref name="migrate"/> is false: a reader).
     /// </summary>
-    public static IHostApplicationBuilder AddCouponDatabase(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddCouponDatabase(this IHostApplicationBuilder builder, bool migrate = true)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException(
@@ -31,7 +31,7 @@ public static class DatabaseExtensions
         builder.Services.AddKeyedSingleton(RawSql, (_, _) => new MySqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddDbContextPool<CouponDbContext>(options => options.UseMySql(connectionString, serverVersion));
         builder.Services.AddHealthChecks().AddDbContextCheck<CouponDbContext>("mysql", tags: ["ready"]);
-        builder.Services.AddHostedService<DatabaseMigrator>();
+        if (migrate) builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
     }
 }

@@ -40,6 +40,7 @@ internal static class Extensions
             sp.GetRequiredService<IOptions<RecoveryOptions>>().Value.ConsumerGroup, Topics.CouponCreate));
         builder.Services.AddSingleton<KnownEvents>();
         builder.Services.AddHostedService<EventStateKeeper>();
+        builder.Services.AddHostedService<AnswerTally>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -52,6 +52,14 @@ public static class EventKeys
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
 
     /// <summary>
+    /// Hash: "{unix second}:{outcome}" → answers ApplyApi gave for the event in that second, summed over replicas
+    /// (<see cref="AnswerField"/>). For the race view; expires an hour after the last answer.
+    /// </summary>
+    public static string Answers(string eventId) => $"coupon:{{{eventId}}}:answers";
+
+    public static string AnswerField(long unixSecond, string outcome) => $"{unixSecond}:{outcome}";
+
+    /// <summary>
     /// Pub/sub channel on which each change that can reopen an event is announced (message: the event id):
     /// a released slot, a written or rebuilt event. ApplyApi instances drop what they cached about it.
     /// </summary>

@@ -17,7 +17,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 5);
         var marker = Guid.NewGuid().ToString("N");
         var valid = CouponApplication.Create(Guid.NewGuid(), eventId, 11, DateTimeOffset.UtcNow);
-        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             // Same key, so the same partition: the valid message waits behind the poison one.
             var partition = new TopicPartition(Topics.CouponCreate, new Partition(0));
@@ -29,7 +29,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
 
         using var dlt = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
-            BootstrapServers = stack.App.GetConnectionString("kafka"),
+            BootstrapServers = stack.KafkaBootstrapServers,
             GroupId = $"dlt-reader-{marker}",
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();

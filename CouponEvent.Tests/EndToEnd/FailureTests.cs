@@ -1,5 +1,4 @@
 using System.Net;
-using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -15,14 +14,13 @@ public sealed class FailureTests(StackFixture stack)
     {
         const int quantity = 8000;
         var eventId = await stack.CreateEventAsync(quantity);
-        var consumer = stack.App.GetProject("consumer").Instances[0];
 
         var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 64);
         // Kill it while it is writing: some rows in, the rest still to come.
         await Eventually.HoldsAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
-        await consumer.KillAsync();
+        await stack.Resources.KillAsync("consumer");
         var countAtKill = await stack.Database.CouponCountAsync(eventId);
-        await consumer.RestartAsync();
+        await stack.Resources.StartAsync("consumer");
 
         var result = await race;
         Assert.True(countAtKill < quantity, $"the consumer was killed too late to prove anything ({countAtKill} rows)");
@@ -35,16 +33,15 @@ public sealed class FailureTests(StackFixture stack)
     {
         const int quantity = 8000;
         var eventId = await stack.CreateEventAsync(quantity);
-        var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
 
         var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
         await Eventually.HoldsAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
         var countAtStop = await stack.Database.CouponCountAsync(eventId);
-        await mysql.StopAsync();
+        await stack.Resources.StopAsync("mysql");
         // The race goes on: admission never touches MySQL.
         var result = await race;
         await Task.Delay(TimeSpan.FromSeconds(2));
-        await mysql.StartAsync();
+        await stack.Resources.StartAsync("mysql");
 
         Assert.True(countAtStop < quantity, $"MariaDB was stopped too late to prove anything ({countAtStop} rows)");
         Assert.Equal(quantity, result.Accepted.Count);
@@ -56,18 +53,14 @@ public sealed class FailureTests(StackFixture stack)
     {
         const int quantity = 1000;
         var eventId = await stack.CreateEventAsync(quantity);
-        var redis = stack.App.GetResource<RedisResource>("redis").Server;
         var users = Enumerable.Range(1, 4000).Select(i => (long)i).ToList();
 
         // Strike on Redis's own count: MySQL's rows come in consumer batches of up to 500 and can jump past the quantity.
-        await using var watcher = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        await using var watcher = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 32);
         await Eventually.HoldsAsync(async () => await watcher.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId)) > 300);
         var countAtLoss = await watcher.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
-        var restarts = redis.Restarts;
-        await redis.StopAsync(wipe: true);
-        await redis.StartAsync();
-        Assert.Equal(restarts + 1, redis.Restarts); // what the dashboard's resources view shows
+        await stack.Resources.RestartRedisEmptyAsync();
         // Those told 503 (Redis away, then the event rebuilding) try again, as users would.
         var answers = (await race).Answers;
 

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
-using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
@@ -61,13 +60,13 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     {
         var eventId = await stack.CreateEventAsync(quantity);
         var reserved = fault == Fault.RetryJobKilled ? await ReserveFailedEventsAsync(eventId, quantity / 5) : [];
-        var race = new Race(ApplyApiClients(), eventId);
+        var race = new Race(await ApplyApiClientsAsync(), eventId);
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
 
         // A rollback is timed on Redis's winner count: the watcher connects before the first user arrives, and users
         // keep arriving for longer, so that some meet the rolled-back Redis.
         var rolledBack = fault is Fault.RedisRolledBack or Fault.RedisRolledBackAfterSoldOut;
-        await using var watcher = rolledBack ? await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis")) : null;
+        await using var watcher = rolledBack ? await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString) : null;
         var running = race.RunAsync(everyone, arrivals: TimeSpan.FromSeconds(rolledBack ? 6 : 3));
         var struckMidRace = rolledBack
             ? await RollBackAsync(watcher!, eventId, running, snapshotAt: fault == Fault.RedisRolledBack ? 0.25 : 0.8,
@@ -130,36 +129,31 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         switch (fault)
         {
             case Fault.ConsumerKilled:
-                var consumer = stack.App.GetProject("consumer").Instances[0];
-                await consumer.KillAsync();
-                await consumer.RestartAsync();
+                await stack.Resources.KillAsync("consumer");
+                await stack.Resources.StartAsync("consumer");
                 break;
             case Fault.MariaDbStopped:
-                var mysql = stack.App.GetResource<MySqlServerResource>("mysql").Server;
-                await mysql.StopAsync();
+                await stack.Resources.StopAsync("mysql");
                 await Task.Delay(TimeSpan.FromSeconds(10));
-                await mysql.StartAsync();
+                await stack.Resources.StartAsync("mysql");
                 break;
             case Fault.KafkaUnreachable:
-                var kafka = stack.App.GetResource<KafkaResource>("kafka").Cluster;
-                kafka.SetBrokerDown(1);
+                await stack.Resources.KafkaBrokerDownAsync();
                 await Task.Delay(TimeSpan.FromSeconds(3));
-                kafka.SetBrokerUp(1);
+                await stack.Resources.KafkaBrokerUpAsync();
                 break;
             case Fault.RedisRestartedEmpty:
-                var redis = stack.App.GetResource<RedisResource>("redis").Server;
-                await redis.StopAsync(wipe: true);
-                await redis.StartAsync();
+                await stack.Resources.RestartRedisEmptyAsync();
                 break;
             case Fault.RetryJobKilled:
                 // It is working through the reserved failed events: kill it mid-transaction, its twin carries on.
-                var retryJob = stack.App.GetProject("retryjob").Instances[0];
-                await retryJob.KillAsync();
+                var retryJob = (await stack.Resources.ReplicaIdsAsync("retryjob"))[0];
+                await stack.Resources.KillAsync(retryJob);
                 await Task.Delay(TimeSpan.FromSeconds(1));
-                await retryJob.RestartAsync();
+                await stack.Resources.StartAsync(retryJob);
                 break;
             case Fault.PoisonMessages:
-                using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+                using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
                 {
                     for (var i = 0; i < 50; i++)
                         producer.Produce(Topics.CouponCreate, new Message<string, byte[]> { Key = $"poison-{i}", Value = Encoding.UTF8.GetBytes($"{{\"poison\":{i}}}") });
@@ -167,10 +161,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 }
                 break;
             case Fault.ApplyApiKilled:
-                var applyApi = stack.App.GetProject("applyapi").Instances[1];
-                await applyApi.KillAsync();
+                var applyApi = (await stack.Resources.ReplicaIdsAsync("applyapi"))[1];
+                await stack.Resources.KillAsync(applyApi);
                 await Task.Delay(TimeSpan.FromSeconds(2));
-                await applyApi.RestartAsync();
+                await stack.Resources.StartAsync(applyApi);
                 break;
         }
         return struckMidRace;
@@ -182,20 +176,19 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     /// </summary>
     private async Task<bool> RollBackAsync(IConnectionMultiplexer redis, string eventId, Task running, double snapshotAt, bool crashAfterSoldOut)
     {
-        var server = stack.App.GetResource<RedisResource>("redis").Server;
-        var redisAddress = stack.App.GetConnectionString("redis");
+        var redisAddress = stack.RedisConnectionString;
         var quantity = (long)await redis.GetDatabase().HashGetAsync(EventKeys.Meta(eventId), EventKeys.Fields.Quantity);
         async Task<long> Admitted() => await redis.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
 
         await Eventually.HoldsAsync(async () => await Admitted() >= quantity * snapshotAt);
-        var snapshot = await server.SnapshotAsync();
+        var snapshot = await stack.Resources.SnapshotRedisAsync(redisAddress);
         var takenAt = DateTime.UtcNow;
         if (crashAfterSoldOut) await Eventually.HoldsAsync(async () => await Admitted() >= quantity);
         var wait = takenAt.AddSeconds(1) - DateTime.UtcNow;
         if (wait > TimeSpan.Zero) await Task.Delay(wait);
         var struckMidRace = !running.IsCompleted;
         var before = await Admitted();
-        await server.RollBackAsync(snapshot);
+        await stack.Resources.RollBackRedisAsync(snapshot);
 
         await using var after = await ConnectionMultiplexer.ConnectAsync(redisAddress);
         var restored = await after.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
@@ -208,7 +201,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     private async Task<HashSet<long>> ReserveFailedEventsAsync(string eventId, int count)
     {
         var reserved = Enumerable.Range(1, count).Select(i => 1_000_000L + i).ToHashSet();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var rows = new StringBuilder();
         var entries = new List<HashEntry>();
         foreach (var user in reserved)
@@ -225,8 +218,14 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         return reserved;
     }
 
-    private List<HttpClient> ApplyApiClients() =>
-        stack.App.GetProject("applyapi").Instances.Select(i => new HttpClient { BaseAddress = new Uri(i.Url), Timeout = TimeSpan.FromSeconds(30) }).ToList();
+    /// <summary>A client per ApplyApi replica, on its own port: a user whose replica died tries the other.</summary>
+    private async Task<List<HttpClient>> ApplyApiClientsAsync()
+    {
+        var clients = new List<HttpClient>();
+        foreach (var replica in await stack.Resources.ReplicaIdsAsync("applyapi"))
+            clients.Add(new HttpClient { BaseAddress = await stack.Resources.ReplicaUrlAsync(replica), Timeout = TimeSpan.FromSeconds(30) });
+        return clients;
+    }
 
 
     /// <summary>Users and their answers. A user keeps trying (on another replica, after a second) until a definite answer.</summary>

@@ -23,7 +23,7 @@ public sealed class QuantityGuardTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 10);
         var applications = Enumerable.Range(1, 15)
             .Select(i => CouponApplication.Create(Guid.CreateVersion7(), eventId, i, DateTimeOffset.UtcNow.AddMilliseconds(i))).ToList();
-        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             foreach (var application in applications)
                 await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });

@@ -15,7 +15,7 @@ public sealed class ReconciliationTests(StackFixture stack)
     public async Task A_slot_admitted_long_ago_that_never_reached_Kafka_is_released_and_reported()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         // What a publish that failed (or an ApplyApi that died before publishing) leaves: a winner, nothing in Kafka.
         var lost = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddMinutes(-5)).ToString("N");
         await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, lost);

@@ -3,8 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
-using CouponEvent.AppHost.Hosting;
-using CouponEvent.AppHost.Local;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
@@ -21,14 +19,13 @@ public sealed class RedisRollbackTests(StackFixture stack)
     public async Task A_rolled_back_Redis_admits_nobody_until_recovery_has_put_its_lost_winners_back()
     {
         var eventId = await stack.CreateEventAsync(quantity: 10);
-        var redis = stack.App.GetResource<RedisResource>("redis").Server;
         await ApplyAllAsync(eventId, 1, 5, HttpStatusCode.Accepted);
-        var snapshot = await redis.SnapshotAsync();
+        var snapshot = await stack.Resources.SnapshotRedisAsync(stack.RedisConnectionString);
         await ApplyAllAsync(eventId, 6, 8, HttpStatusCode.Accepted);
         await stack.Database.WaitForCouponsAsync(eventId, expected: 8);
 
         // The crash: Redis is back a moment later, without users 6 to 8 and with their slots open.
-        await redis.RollBackAsync(snapshot);
+        await stack.Resources.RollBackRedisAsync(snapshot);
 
         // The very first answers, before ApplyApi's keeper can act (it waits 6 s): a lost winner and a newcomer decide nothing.
         Assert.Equal("urn:couponevent:event-recovering", await FirstDecisionAsync(eventId, 6));
@@ -67,7 +64,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
             .UseSetting("Admission:ReplicaTimeout", "00:00:01"));
         using var client = factory.CreateClient();
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
 
         using (var alone = await StackFixture.ApplyAsync(client, eventId, 1))
         {
@@ -111,13 +108,13 @@ public sealed class RedisRollbackTests(StackFixture stack)
     /// <summary>A redis-server replicating the stack's, once its link is up; killed, and its folder removed, on dispose.</summary>
     private async Task<Replica> StartReplicaAsync()
     {
-        var master = stack.App.GetConnectionString("redis").Split(':');
+        var master = stack.RedisConnectionString.Split(':');
         using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
         var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         var directory = Directory.CreateTempSubdirectory("couponevent-replica-").FullName;
-        var replica = new Replica(Process.Start(new ProcessStartInfo(Executables.Find("redis-server", "redis-server"),
+        var replica = new Replica(Process.Start(new ProcessStartInfo(stack.Resources.Redis.Command,
             ["--port", port.ToString(), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no",
              "--replicaof", master[0], master[1]]) { RedirectStandardOutput = true })!, directory);
         replica.Process.BeginOutputReadLine();

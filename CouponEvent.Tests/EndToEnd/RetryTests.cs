@@ -15,7 +15,7 @@ public sealed class RetryTests(StackFixture stack)
         // An application for an event MySQL does not know yet: the coupon row would break the foreign key.
         var eventId = $"r-{Guid.NewGuid():N}"[..20];
         var application = CouponApplication.Create(Guid.NewGuid(), eventId, 99, DateTimeOffset.UtcNow);
-        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.App.GetConnectionString("kafka") }).Build())
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
         }
@@ -35,7 +35,7 @@ public sealed class RetryTests(StackFixture stack)
     public async Task Two_retry_job_replicas_racing_over_the_same_failed_events_handle_each_exactly_once()
     {
         const int rows = 400;
-        Assert.Equal(2, stack.App.GetProject("retryjob").Instances.Count);
+        Assert.Equal(2, (await stack.Resources.ReplicaIdsAsync("retryjob")).Length);
         var eventId = await stack.CreateEventAsync(quantity: rows);
         var values = new StringBuilder();
         for (var user = 1; user <= rows; user++)

@@ -13,10 +13,10 @@ public sealed class ApplyApiFactory(StackFixture stack, Action<IWebHostBuilder>?
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:redis", stack.App.GetConnectionString("redis"));
-        builder.UseSetting("ConnectionStrings:kafka", stack.App.GetConnectionString("kafka"));
+        builder.UseSetting("ConnectionStrings:redis", stack.RedisConnectionString);
+        builder.UseSetting("ConnectionStrings:kafka", stack.KafkaBootstrapServers);
         builder.UseSetting("ConnectionStrings:coupondb", stack.MySqlConnectionString);
-        builder.UseSetting("Admin:ApiKey", stack.App.Options.AdminApiKey);
+        builder.UseSetting("Admin:ApiKey", StackFixture.AdminApiKey);
         // Fail fast when a test takes Kafka away.
         builder.UseSetting("Kafka:Producer:message.timeout.ms", "1500");
         builder.UseSetting("RateLimit:PermitsPerSecond", "0");

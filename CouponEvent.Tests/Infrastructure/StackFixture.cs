@@ -1,45 +1,85 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using CouponEvent.AppHost.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 
 namespace CouponEvent.Tests.Infrastructure;
 
 /// <summary>
-/// The whole stack, started once for every test in the "stack" collection through the AppHost's own Program
-/// (real redis-server, mariadbd, the librdkafka mock cluster, and the three services as processes).
+/// The whole stack, started once for every test in the "stack" collection from the AppHost by Aspire.Hosting.Testing
+/// (local mode: real redis-server and mariadbd, librdkafka's mock broker, and the services as processes run by DCP).
 /// Tests keep out of each other's way by each creating events of their own.
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
+    public const string AdminApiKey = "test-admin-api-key";
+
     public DistributedApplication App { get; private set; } = null!;
+    public StackResources Resources { get; private set; } = null!;
+    /// <summary>ApplyApi through Aspire's proxy (round robin over its replicas), with the admin key.</summary>
     public HttpClient ApplyApi { get; private set; } = null!;
-    public string MySqlConnectionString => App.GetConnectionString("coupondb");
+    public string RedisConnectionString { get; private set; } = null!;
+    public string KafkaBootstrapServers { get; private set; } = null!;
+    public string MySqlConnectionString { get; private set; } = null!;
     public CouponDatabase Database => new(MySqlConnectionString);
+
+    /// <summary>Starts the AppHost's stack with <paramref name="args"/> and waits until every service is healthy.</summary>
+    /// <remarks>Aspire's dashboard costs a process and every span exported: only the tests of the dashboard ask for it.</remarks>
+    public static async Task<DistributedApplication> StartAsync(string[] args, Action<IDistributedApplicationTestingBuilder>? configure = null,
+        bool dashboard = false)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CouponEvent_AppHost>(
+            ["--AppHost:Mode=local", $"--Parameters:admin-api-key={AdminApiKey}", .. args],
+            (options, _) => options.DisableDashboard = !dashboard);
+        configure?.Invoke(builder);
+        var app = await builder.BuildAsync();
+        using var starting = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var states = new ConcurrentDictionary<string, string>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var e in app.ResourceNotifications.WatchAsync(starting.Token))
+                states[e.ResourceId] = $"{e.Snapshot.State?.Text} {e.Snapshot.HealthStatus} exit={e.Snapshot.ExitCode}";
+        });
+        try
+        {
+            await app.StartAsync(starting.Token);
+            foreach (var service in new[] { "applyapi", "consumer", "retryjob" })
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(service, starting.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await app.DisposeAsync();
+            // Which resource held the start-up up, and in what state.
+            throw new TimeoutException("The stack did not become healthy within 3 minutes: "
+                + string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+        }
+        return app;
+    }
 
     public async Task InitializeAsync()
     {
-        App = await DistributedApplicationTesting.CreateAsync(["--mode", "local", "--replicas", "retryjob=2", "--replicas", "applyapi=2"], options => options with { Output = OutputLog() });
-        // Retries every few hundred milliseconds, so that tests see them happen.
-        App.GetProject("retryjob")
-            .WithEnvironment("Retry__Interval", "00:00:00.250")
-            .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
-            .WithEnvironment("Reconciliation__Interval", "00:00:03")
-            .WithEnvironment("Reconciliation__Grace", "00:00:08");
-        await App.StartAsync();
+        App = await StartAsync(["--AppHost:Replicas:retryjob=2", "--AppHost:Replicas:applyapi=2"], builder =>
+            // Retries every few hundred milliseconds, so that tests see them happen.
+            builder.CreateResourceBuilder<ProjectResource>("retryjob")
+                .WithEnvironment("Retry__Interval", "00:00:00.250")
+                .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
+                .WithEnvironment("Reconciliation__Interval", "00:00:03")
+                .WithEnvironment("Reconciliation__Grace", "00:00:08"));
+        Resources = new StackResources(App);
+        RedisConnectionString = (await App.GetConnectionStringAsync("redis"))!;
+        KafkaBootstrapServers = (await App.GetConnectionStringAsync("kafka"))!;
+        MySqlConnectionString = (await App.GetConnectionStringAsync("coupondb"))!;
         ApplyApi = App.CreateHttpClient("applyapi");
-        ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", App.Options.AdminApiKey);
+        ApplyApi.Timeout = TimeSpan.FromSeconds(30);
+        ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", AdminApiKey);
     }
 
-    /// <summary>Every process's output goes to the file named by COUPONEVENT_TEST_LOG, when set (for debugging).</summary>
-    private static Action<string, string>? OutputLog()
+    public async Task DisposeAsync()
     {
-        if (Environment.GetEnvironmentVariable("COUPONEVENT_TEST_LOG") is not { Length: > 0 } path) return null;
-        var writer = new StreamWriter(path, append: false) { AutoFlush = true };
-        return (name, line) =>
-        {
-            lock (writer) writer.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {name,-12} | {line}");
-        };
+        ApplyApi?.Dispose();
+        if (App is not null) await App.DisposeAsync();
     }
 
     /// <summary>
@@ -56,12 +96,6 @@ public sealed class StackFixture : IAsyncLifetime
             foreach (var (user, status) in retry.Answers) answers[user] = status;
         }
         return new RaceResult(answers);
-    }
-
-    public async Task DisposeAsync()
-    {
-        ApplyApi?.Dispose();
-        if (App is not null) await App.DisposeAsync();
     }
 
     /// <summary>Creates an event with a fresh id through the admin API.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using CouponEvent.AppHost.Hosting;
 using CouponEvent.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -146,7 +145,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     public async Task The_status_is_none_accepted_or_retrying_as_the_application_stands()
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         // Admitted but not yet consumed: what Redis holds and MySQL does not.
         await redis.GetDatabase().HashSetAsync($"coupon:{{{eventId}}}:winners", 3, Guid.NewGuid().ToString("N"));
         await stack.Database.ScalarAsync("""
@@ -186,7 +185,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         _client.DefaultRequestHeaders.Add("X-Api-Key", "wrong");
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
         _client.DefaultRequestHeaders.Remove("X-Api-Key");
-        _client.DefaultRequestHeaders.Add("X-Api-Key", stack.App.Options.AdminApiKey);
+        _client.DefaultRequestHeaders.Add("X-Api-Key", StackFixture.AdminApiKey);
 
         Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync("/api/events", body)).StatusCode);
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Conflict, "event-exists");
@@ -198,9 +197,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     public async Task With_Kafka_down_the_answer_is_503_and_the_slot_is_not_consumed()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
-        var kafka = stack.App.GetResource<KafkaResource>("kafka").Cluster;
-
-        kafka.SetBrokerDown(1);
+        await stack.Resources.KafkaBrokerDownAsync();
         HttpResponseMessage duringOutage;
         try
         {
@@ -208,7 +205,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         }
         finally
         {
-            kafka.SetBrokerUp(1);
+            await stack.Resources.KafkaBrokerUpAsync();
         }
 
         await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "service-unavailable");
@@ -222,9 +219,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     public async Task With_Redis_down_the_answer_is_503_and_the_user_may_apply_again_later()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
-        var redis = stack.App.GetResource<RedisResource>("redis").Server;
-
-        await redis.StopAsync();
+        await stack.Resources.StopAsync("redis");
         HttpResponseMessage duringOutage;
         try
         {
@@ -232,7 +227,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         }
         finally
         {
-            await redis.StartAsync();
+            await stack.Resources.StartAsync("redis");
         }
 
         await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "service-unavailable");

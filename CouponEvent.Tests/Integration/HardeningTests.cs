@@ -72,7 +72,7 @@ public sealed class HardeningTests(StackFixture stack)
         });
 
         Assert.All(statuses, s => Assert.True(s.Status is >= 400 and < 500, $"{s.Status} for {s.What}"));
-        var redis = await ConnectionMultiplexer.ConnectAsync(stack.App.GetConnectionString("redis"));
+        var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         Assert.Equal(0, await redis.GetDatabase().HashLengthAsync($"coupon:{{{eventId}}}:winners"));
         await redis.DisposeAsync();
         Assert.Equal(offsetsBefore, TopicEndOffsets());
@@ -118,7 +118,7 @@ public sealed class HardeningTests(StackFixture stack)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
-            BootstrapServers = stack.App.GetConnectionString("kafka"),
+            BootstrapServers = stack.KafkaBootstrapServers,
             GroupId = "offset-probe",
         }).Build();
         return Enumerable.Range(0, 6)

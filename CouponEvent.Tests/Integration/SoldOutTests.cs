@@ -17,7 +17,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
 {
     private ConnectionMultiplexer _redis = null!;
 
-    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync($"{stack.App.GetConnectionString("redis")},allowAdmin=true");
+    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync($"{stack.RedisConnectionString},allowAdmin=true");
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 

@@ -65,7 +65,7 @@ public sealed class TraceTests(StackFixture stack)
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
-            builder.UseSetting("ConnectionStrings:kafka", stack.App.GetConnectionString("kafka"));
+            builder.UseSetting("ConnectionStrings:kafka", stack.KafkaBootstrapServers);
             builder.UseSetting("ConnectionStrings:coupondb", stack.MySqlConnectionString);
             builder.UseSetting("Consumer:GroupId", $"trace-test-{Guid.NewGuid():N}");
             builder.UseSetting("Kafka:Consumer:auto.offset.reset", "latest");

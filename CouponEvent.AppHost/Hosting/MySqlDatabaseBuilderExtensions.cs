@@ -1,0 +1,62 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MySqlConnector;
+
+namespace Aspire.Hosting;
+
+public static class MySqlDatabaseBuilderExtensions
+{
+    /// <summary>
+    /// A database on <paramref name="server"/>, created by the server's initialisation. Aspire mirrors a parent's
+    /// state onto a container's children only, so the database follows its server's state here: without it,
+    /// <c>WaitFor(coupondb)</c> would wait for ever, silently.
+    /// </summary>
+    public static IResourceBuilder<MySqlDatabaseResource> AddDatabase<T>(this IResourceBuilder<T> server,
+        [ResourceName] string name, string? databaseName = null) where T : IResourceWithConnectionString
+    {
+        var database = new MySqlDatabaseResource(name, databaseName ?? name, server.Resource);
+
+        var healthCheckKey = $"{name}_check";
+        server.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new MySqlHealthCheck(database), failureStatus: null, tags: null));
+
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "MySqlDatabase",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("database.name", database.DatabaseName)],
+            })
+            .OnInitializeResource(async (resource, initialize, cancellationToken) =>
+            {
+                await foreach (var update in initialize.Notifications.WatchAsync(cancellationToken))
+                {
+                    if (update.Resource != (IResource)server.Resource || update.Snapshot.State is not { } state) continue;
+                    await initialize.Notifications.PublishUpdateAsync(resource, s => s with { State = state });
+                }
+            })
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary><c>SELECT 1</c> in the database: the server accepts connections and the database exists.</summary>
+    private sealed class MySqlHealthCheck(MySqlDatabaseResource database) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                await using var connection = new MySqlConnection($"{connectionString};Pooling=false;Connection Timeout=2");
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new MySqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        }
+    }
+}

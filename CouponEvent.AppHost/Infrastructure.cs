@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Aspire.Hosting;
+
+/// <summary>Where Redis, Kafka and MySQL come from: <c>--AppHost:Mode=local|containers|external</c>.</summary>
+public enum InfrastructureMode
+{
+    /// <summary>redis-server and mariadbd from the machine's packages, librdkafka's mock broker: no Docker needed.</summary>
+    Local,
+    /// <summary>Aspire's Redis container, confluent-local and MySQL containers.</summary>
+    Containers,
+    /// <summary>Servers that already run: <c>ConnectionStrings:redis</c>, <c>:kafka</c>, <c>:coupondb</c>.</summary>
+    External,
+}
+
+/// <summary>The three servers every service references, whatever runs them.</summary>
+public sealed record Infrastructure(
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IResourceBuilder<IResourceWithConnectionString> Kafka,
+    IResourceBuilder<IResourceWithConnectionString> CouponDb);
+
+public static class InfrastructureExtensions
+{
+    /// <summary>The configured mode; without one, containers when a Docker engine answers, else local.</summary>
+    public static InfrastructureMode GetInfrastructureMode(this IDistributedApplicationBuilder builder) =>
+        builder.Configuration["AppHost:Mode"] switch
+        {
+            null or "" => DockerEngineAnswers() ? InfrastructureMode.Containers : InfrastructureMode.Local,
+            var mode when Enum.TryParse<InfrastructureMode>(mode, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) => parsed,
+            var mode => throw new DistributedApplicationException($"AppHost:Mode takes local, containers or external; got '{mode}'."),
+        };
+
+    /// <summary><c>--AppHost:Replicas:consumer=3</c>; 1 by default.</summary>
+    public static int GetReplicas(this IDistributedApplicationBuilder builder, string name) =>
+        builder.Configuration.GetValue($"AppHost:Replicas:{name}", 1) is var replicas and >= 1
+            ? replicas
+            : throw new DistributedApplicationException($"AppHost:Replicas:{name} must be at least 1.");
+
+    public static Infrastructure AddInfrastructure(this IDistributedApplicationBuilder builder, string databaseName)
+    {
+        switch (builder.GetInfrastructureMode())
+        {
+            case InfrastructureMode.Local:
+                var dataRoot = builder.AddTemporaryDataRoot();
+                var mysql = builder.AddMariaDbServer("mysql", dataRoot, databaseName);
+                return new(
+                    AsConnectionString(builder.AddRedisServer("redis", dataRoot)),
+                    AsConnectionString(builder.AddKafkaMock("kafka")),
+                    AsConnectionString(mysql.AddDatabase(databaseName)));
+            case InfrastructureMode.Containers:
+                return new(
+                    AsConnectionString(builder.AddRedis("redis").WithDataVolume()
+                        .WithArgs("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")),
+                    AsConnectionString(builder.AddKafkaContainer("kafka")),
+                    AsConnectionString(builder.AddMySqlContainer("mysql").AddDatabase(databaseName)));
+            default:
+                return new(
+                    builder.AddConnectionString("redis"),
+                    AsConnectionString(builder.AddConnectionString("kafka").WithTopicsCreatedOnReady()),
+                    builder.AddConnectionString(databaseName));
+        }
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(IResourceBuilder<T> resource)
+        where T : IResourceWithConnectionString =>
+        resource.ApplicationBuilder.CreateResourceBuilder<IResourceWithConnectionString>(resource.Resource);
+
+    /// <summary>Local servers keep their data in a temporary folder, removed when the AppHost stops.</summary>
+    private static string AddTemporaryDataRoot(this IDistributedApplicationBuilder builder)
+    {
+        // Created by the servers' extensions when the AppHost starts; a model that is only built leaves nothing.
+        var root = Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
+        builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((created, _) =>
+        {
+            created.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
+            {
+                if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            });
+            return Task.CompletedTask;
+        });
+        return root;
+    }
+
+    /// <summary>A Docker engine answers <c>/_ping</c> on its socket.</summary>
+    private static bool DockerEngineAnswers()
+    {
+        const string socket = "/var/run/docker.sock";
+        if (!File.Exists(socket)) return false;
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                    return new NetworkStream(s, ownsSocket: true);
+                },
+            }) { Timeout = TimeSpan.FromSeconds(2) };
+            return http.GetAsync("http://docker/_ping").GetAwaiter().GetResult().IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace CouponEvent.KafkaMock;
+
+public static class KafkaMockExtensions
+{
+    public static void AddKafkaMock(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<KafkaMockOptions>()
+            .BindConfiguration(KafkaMockOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<KafkaMockOptions>>().Value;
+            var cluster = MockKafkaCluster.Start(options.Brokers);
+            foreach (var (topic, partitions) in options.Topics) cluster.CreateTopic(topic, partitions);
+            return cluster;
+        });
+        builder.Services.AddSingleton<BootstrapRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BootstrapRelay>());
+        builder.Services.AddHealthChecks()
+            .AddCheck<BootstrapRelay>("kafka-mock");
+    }
+
+    /// <summary>Fault injection for tests and the dashboard's commands: a broker down refuses and drops connections.</summary>
+    public static RouteGroupBuilder MapBrokerApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/brokers/{brokerId:int}");
+        api.MapPost("/down", (int brokerId, MockKafkaCluster cluster) =>
+        {
+            cluster.SetBrokerDown(brokerId);
+            return TypedResults.NoContent();
+        });
+        api.MapPost("/up", (int brokerId, MockKafkaCluster cluster) =>
+        {
+            cluster.SetBrokerUp(brokerId);
+            return TypedResults.NoContent();
+        });
+        return api;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace CouponEvent.KafkaMock;
+
+/// <summary>
+/// librdkafka's mock Kafka cluster, hosted in this process: real Kafka protocol over TCP on loopback, kept in memory.
+/// Clients in other processes connect to <see cref="BootstrapServers"/>. It does not answer the admin API's
+/// CreateTopics, so topics are created here. Faults: <see cref="SetBrokerDown"/> / <see cref="SetBrokerUp"/>.
+/// </summary>
+public sealed partial class MockKafkaCluster : IDisposable
+{
+    private const string Library = "librdkafka";
+    private nint _client;
+    private nint _cluster;
+
+    static MockKafkaCluster() => NativeLibrary.SetDllImportResolver(typeof(MockKafkaCluster).Assembly, Resolve);
+
+    private MockKafkaCluster(nint client, nint cluster, int brokers)
+    {
+        _client = client;
+        _cluster = cluster;
+        Brokers = brokers;
+        BootstrapServers = Marshal.PtrToStringUTF8(rd_kafka_mock_cluster_bootstraps(cluster))
+            ?? throw new InvalidOperationException("The mock cluster has no bootstrap address.");
+    }
+
+    /// <summary>Aspire's format for <c>ConnectionStrings__kafka</c>: host:port[,host:port].</summary>
+    public string BootstrapServers { get; }
+    public int Brokers { get; }
+
+    public static MockKafkaCluster Start(int brokers = 1)
+    {
+        var error = new byte[512];
+        // The cluster lives inside a librdkafka handle; a producer handle will do. Errors only in its log: it has
+        // no bootstrap servers of its own and would otherwise say so at every start.
+        var conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "log_level", "3", error, (nuint)error.Length);
+        var client = rd_kafka_new(0, conf, error, (nuint)error.Length);
+        if (client == 0) throw new InvalidOperationException($"rd_kafka_new failed: {System.Text.Encoding.UTF8.GetString(error).TrimEnd('\0')}");
+        var cluster = rd_kafka_mock_cluster_new(client, brokers);
+        if (cluster == 0)
+        {
+            rd_kafka_destroy(client);
+            throw new InvalidOperationException("rd_kafka_mock_cluster_new failed.");
+        }
+        return new MockKafkaCluster(client, cluster, brokers);
+    }
+
+    public void CreateTopic(string topic, int partitions)
+    {
+        var error = rd_kafka_mock_topic_create(_cluster, topic, partitions, Math.Min(Brokers, 3));
+        if (error != 0) throw new InvalidOperationException($"Creating topic '{topic}' failed with librdkafka error {error}.");
+    }
+
+    /// <summary>Makes every broker unreachable (connections are closed and refused) until <see cref="SetBrokerUp"/>.</summary>
+    public void SetBrokerDown(int brokerId) => Check(rd_kafka_mock_broker_set_down(_cluster, brokerId), "set_down");
+    public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), "set_up");
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0) throw new InvalidOperationException($"rd_kafka_mock_broker_{what} failed with librdkafka error {error}.");
+    }
+
+    public void Dispose()
+    {
+        if (_cluster != 0) rd_kafka_mock_cluster_destroy(_cluster);
+        if (_client != 0) rd_kafka_destroy(_client);
+        _cluster = _client = 0;
+    }
+
+    /// <summary>
+    /// Loads the same file as Confluent.Kafka: the redist's librdkafka.so, or on Debian 12 (no libsasl2.so.3)
+    /// the centos8 build beside it.
+    /// </summary>
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library) return 0;
+        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        var folders = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"), AppContext.BaseDirectory };
+        foreach (var folder in folders)
+        {
+            foreach (var file in new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" })
+            {
+                if (NativeLibrary.TryLoad(Path.Combine(folder, file), out var handle)) return handle;
+            }
+        }
+        return 0;
+    }
+
+    [LibraryImport(Library)]
+    private static partial nint rd_kafka_new(int type, nint conf, byte[] errstr, nuint errstrSize);
+
+    [LibraryImport(Library)]
+    private static partial void rd_kafka_destroy(nint rk);
+
+    [LibraryImport(Library)]
+    private static partial nint rd_kafka_conf_new();
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_conf_set(nint conf, string name, string value, byte[] errstr, nuint errstrSize);
+
+    [LibraryImport(Library)]
+    private static partial nint rd_kafka_mock_cluster_new(nint rk, int brokerCount);
+
+    [LibraryImport(Library)]
+    private static partial nint rd_kafka_mock_cluster_bootstraps(nint cluster);
+
+    [LibraryImport(Library)]
+    private static partial void rd_kafka_mock_cluster_destroy(nint cluster);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_mock_topic_create(nint cluster, string topic, int partitions, int replicationFactor);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_down(nint cluster, int brokerId);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_up(nint cluster, int brokerId);
+}

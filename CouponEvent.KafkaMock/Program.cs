@@ -1,0 +1,13 @@
+using CouponEvent.KafkaMock;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddKafkaMock();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapBrokerApi();
+
+app.Run();

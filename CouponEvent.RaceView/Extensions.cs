@@ -1,0 +1,16 @@
+using CouponEvent.Data;
+
+namespace CouponEvent.RaceView;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        // ApplyApi migrates the database; the race view only reads it.
+        builder.AddCouponDatabase(migrate: false);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RaceBoard>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RaceBoard>());
+    }
+}

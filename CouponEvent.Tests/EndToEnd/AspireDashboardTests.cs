@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
+using CouponEvent.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CouponEvent.Tests.EndToEnd;
+
+/// <summary>
+/// Aspire's own dashboard, on a stack of its own started with it (tests start without it by default): the services
+/// export to it as Aspire configures them, and a winner's application is one trace across ApplyApi and the Consumer,
+/// a retried one across the Consumer and the RetryJob. Read through the dashboard's telemetry API and its page.
+/// </summary>
+public sealed class AspireDashboardTests : IAsyncLifetime
+{
+    private const string DashboardApiKey = "test-dashboard-api-key";
+    private const string BrowserToken = "test-browser-token";
+    private DistributedApplication _app = null!;
+    private HttpClient _applyApi = null!;
+    private HttpClient _telemetry = null!;
+    private Uri _dashboard = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await StackFixture.StartAsync([$"--AppHost:DashboardApiKey={DashboardApiKey}", $"--AppHost:BrowserToken={BrowserToken}"], dashboard: true);
+        _applyApi = _app.CreateHttpClient("applyapi");
+        _applyApi.DefaultRequestHeaders.Add("X-Api-Key", StackFixture.AdminApiKey);
+        _dashboard = new Uri(_app.GetEndpoint("aspire-dashboard", "http").ToString());
+        _telemetry = new HttpClient { BaseAddress = _dashboard };
+        _telemetry.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _applyApi.Dispose();
+        _telemetry.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>The trace's spans as the dashboard holds them (OTLP JSON), once <paramref name="complete"/> says so.</summary>
+    private async Task<string> TraceAsync(string traceId, Func<string, bool> complete)
+    {
+        var json = "";
+        try
+        {
+            // Each service exports on its own schedule: wait for all of them.
+            await Eventually.HoldsAsync(async () =>
+            {
+                using var response = await _telemetry.GetAsync($"/api/telemetry/spans?traceId={traceId}");
+                json = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : $"{(int)response.StatusCode}";
+                return complete(json);
+            }, TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // The assertions say what is missing.
+        }
+        return json;
+    }
+
+    [Fact]
+    public async Task A_winners_application_is_one_trace_across_applyapi_and_consumer_in_Aspires_dashboard()
+    {
+        var eventId = $"d-{Guid.NewGuid():N}"[..20];
+        using (var created = await _applyApi.PostAsJsonAsync("/api/events", new { id = eventId, name = "Dashboard", quantity = 10 }))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var traceParent = $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+        var traceId = traceParent[3..35];
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/events/{eventId}/applications") { Content = JsonContent.Create(new { userId = 4242 }) };
+        request.Headers.Add("traceparent", traceParent);
+        using (var accepted = await _applyApi.SendAsync(request))
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var spans = await TraceAsync(traceId, json => json.Contains("\"coupon_create process\"") && json.Contains("\"EVALSHA admit\""));
+        Assert.Contains("\"POST /api/events/{eventId}/applications\"", spans);
+        Assert.Contains("\"EVALSHA admit\"", spans);
+        Assert.Contains("\"coupon_create process\"", spans);
+        Assert.Contains("\"applyapi\"", spans);
+        Assert.Contains("\"consumer\"", spans);
+        Assert.Contains("\"4242\"", spans); // coupon.user_id: findable by its attributes
+
+        // The page opens on the traces, with no error banner, and lists the winner's trace.
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        try
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+            await page.GotoAsync($"{_dashboard}login?t={BrowserToken}");
+            await page.GotoAsync($"{_dashboard}traces/detail/{traceId}");
+            await Expect(page.GetByText("coupon_create process").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(page.Locator(".fluent-messagebar-intent-error, [intent=error]")).ToHaveCountAsync(0);
+            await page.ScreenshotAsync(new() { Path = "aspire-dashboard-trace.png", FullPage = true });
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_retried_application_keeps_one_trace_from_the_consumer_to_the_retry_job()
+    {
+        // An application whose event MySQL does not know yet, published with a trace context of the test's own.
+        var eventId = $"d-{Guid.NewGuid():N}"[..20];
+        var application = CouponApplication.Create(Guid.NewGuid(), eventId, 42, DateTimeOffset.UtcNow);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!);
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await _app.GetConnectionStringAsync("kafka") }).Build())
+        {
+            await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]>
+            {
+                Key = application.Key,
+                Value = application.ToUtf8Json(),
+                Headers = new Headers { { "traceparent", Encoding.ASCII.GetBytes($"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01") } },
+            });
+        }
+        await Eventually.HoldsAsync(async () => await database.ScalarAsync(
+            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND trace_parent LIKE CONCAT('00-', @t, '-%')", ("@e", eventId), ("@t", traceId)) == 1);
+
+        // The cause goes away; the RetryJob issues the coupon, in the same trace.
+        await database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
+        Assert.Equal([42L], await database.WaitForCouponsAsync(eventId, expected: 1));
+
+        var spans = await TraceAsync(traceId, json => json.Contains("\"failed_event retry\"") && json.Contains("\"coupon_create process\""));
+        Assert.Contains("\"coupon_create process\"", spans);
+        Assert.Contains("\"failed_event retry\"", spans);
+        Assert.Contains("\"consumer\"", spans);
+        Assert.Contains("\"retryjob\"", spans);
+        Assert.Contains("\"issued\"", spans); // coupon.retry.result
+    }
+
+    [Fact]
+    public async Task Background_work_makes_no_traces_of_its_own()
+    {
+        // Health checks, polls and connection opens run all the time; after a while, the trace list must hold none.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        using var response = await _telemetry.GetAsync("/api/telemetry/traces?limit=200");
+        var traces = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, traces);
+        Assert.DoesNotContain("\"GET /health\"", traces);
+        Assert.DoesNotContain("\"Open\"", traces);
+    }
+}

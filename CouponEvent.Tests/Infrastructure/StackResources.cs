@@ -1,0 +1,188 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace CouponEvent.Tests.Infrastructure;
+
+/// <summary>
+/// Faults on a running stack, the way an operator or a crash would cause them: the dashboard's own resource commands
+/// (stop, start, the mock broker's down and up) and process kills (SIGKILL, no chance to clean up).
+/// </summary>
+public sealed class StackResources(DistributedApplication app)
+{
+    private ResourceCommandService Commands => app.Services.GetRequiredService<ResourceCommandService>();
+
+    public T Get<T>(string name) where T : IResource =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<T>().Single(r => r.Name == name);
+
+    /// <summary>The ids of a resource's replicas (<c>applyapi-abcdwxyz</c>), which commands and kills address.</summary>
+    public async Task<string[]> ReplicaIdsAsync(string name)
+    {
+        var expected = Get<IResource>(name).Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1;
+        var ids = new HashSet<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // The notification service replays every resource's current state first.
+        await foreach (var e in app.ResourceNotifications.WatchAsync(timeout.Token))
+        {
+            if (e.Resource.Name == name && ids.Add(e.ResourceId) && ids.Count == expected) break;
+        }
+        return ids.Order().ToArray();
+    }
+
+    /// <summary>The replica's HTTP address of its own (not the proxy's).</summary>
+    public async Task<Uri> ReplicaUrlAsync(string replicaId)
+    {
+        var resource = await app.ResourceNotifications.WaitForResourceAsync(NameOf(replicaId),
+            e => e.ResourceId == replicaId && e.Snapshot.Urls.Any(u => u.Name == "http" && u.IsInternal));
+        return new Uri(resource.Snapshot.Urls.First(u => u.Name == "http" && u.IsInternal).Url);
+    }
+
+    public async Task StopAsync(string resourceId)
+    {
+        resourceId = IdOf(resourceId);
+        await ExecuteAsync(resourceId, KnownResourceCommands.StopCommand);
+        await WaitUntilStoppedAsync(resourceId);
+    }
+
+    public async Task StartAsync(string resourceId)
+    {
+        resourceId = IdOf(resourceId);
+        await ExecuteAsync(resourceId, KnownResourceCommands.StartCommand);
+        await WaitUntilHealthyAsync(resourceId);
+    }
+
+    /// <summary>SIGKILL to the resource's process and everything it started (a project runs under a <c>dotnet run</c> wrapper).</summary>
+    public async Task KillAsync(string resourceId)
+    {
+        resourceId = IdOf(resourceId);
+        var pid = ProcessId(resourceId);
+        foreach (var process in ProcessTree.Descendants(pid).Append(pid))
+        {
+            try
+            {
+                // Process.Kill is SIGKILL on Linux.
+                using var target = System.Diagnostics.Process.GetProcessById(process);
+                target.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+        await WaitUntilStoppedAsync(resourceId);
+    }
+
+    public async Task ExecuteAsync(string resourceId, string command)
+    {
+        var result = await Commands.ExecuteCommandAsync(resourceId, command);
+        Assert.True(result.Success, $"{command} on {resourceId}: {result.Message}");
+    }
+
+    public int ProcessId(string resourceId)
+    {
+        Assert.True(app.ResourceNotifications.TryGetCurrentState(resourceId, out var state), $"no resource {resourceId}");
+        var pid = state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        Assert.NotNull(pid);
+        return Convert.ToInt32(pid);
+    }
+
+    public Task WaitUntilHealthyAsync(string resourceId) =>
+        app.ResourceNotifications.WaitForResourceAsync(NameOf(resourceId),
+            e => e.ResourceId == resourceId && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            .WaitAsync(TimeSpan.FromSeconds(90));
+
+    private Task WaitUntilStoppedAsync(string resourceId) =>
+        app.ResourceNotifications.WaitForResourceAsync(NameOf(resourceId),
+            e => e.ResourceId == resourceId && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>Kafka's broker refuses and drops every connection (the mock broker's command in the dashboard).</summary>
+    public Task KafkaBrokerDownAsync() => ExecuteAsync("kafka-mock", "broker-down");
+
+    public Task KafkaBrokerUpAsync() => ExecuteAsync("kafka-mock", "broker-up");
+
+    /// <summary>The unique id for a name without replicas (<c>redis</c> → <c>redis-abcdwxyz</c>), or the id itself.</summary>
+    private string IdOf(string nameOrId) =>
+        app.ResourceNotifications.TryGetCurrentState(nameOrId, out var state) ? state.ResourceId : nameOrId;
+
+    private string NameOf(string resourceId) =>
+        app.ResourceNotifications.TryGetCurrentState(resourceId, out var state) ? state.Resource.Name : resourceId;
+
+    // ---- Redis: what a crash leaves ---------------------------------------------------------------------------------
+
+    public RedisServerResource Redis => Get<RedisServerResource>("redis");
+
+    /// <summary>
+    /// A point-in-time copy of Redis's data (<c>SAVE</c>), as a replica that lags or the last fsync would hold it.
+    /// </summary>
+    public async Task<string> SnapshotRedisAsync(string connectionString)
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{connectionString},allowAdmin=true");
+        await admin.GetServers()[0].ExecuteAsync("SAVE");
+        var snapshot = Path.Combine(Path.GetTempPath(), $"couponevent-snapshot-{Guid.NewGuid():N}.rdb");
+        File.Copy(Path.Combine(Redis.DataDirectory, "dump.rdb"), snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Crashes Redis (SIGKILL) and brings it back, on the same port, from <paramref name="snapshot"/> as its AOF's base:
+    /// what a machine crash under <c>appendfsync everysec</c>, or a failover to a replica that lagged, leaves.
+    /// A new process (a new run id) that holds every key, minus the writes made after the snapshot.
+    /// </summary>
+    public async Task RollBackRedisAsync(string snapshot)
+    {
+        await KillAsync("redis");
+        var data = Redis.DataDirectory;
+        Directory.Delete(data, recursive: true);
+        var aof = Directory.CreateDirectory(Path.Combine(data, "appendonlydir")).FullName;
+        File.Move(snapshot, Path.Combine(aof, "appendonly.aof.1.base.rdb"));
+        await File.WriteAllTextAsync(Path.Combine(aof, "appendonly.aof.manifest"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
+        await StartAsync("redis");
+    }
+
+    /// <summary>Stops Redis and starts an empty one in its place (same port): every key lost.</summary>
+    public async Task RestartRedisEmptyAsync()
+    {
+        await StopAsync("redis");
+        Directory.Delete(Redis.DataDirectory, recursive: true);
+        Directory.CreateDirectory(Redis.DataDirectory);
+        await StartAsync("redis");
+    }
+}
+
+/// <summary>The process tree, from /proc.</summary>
+public static class ProcessTree
+{
+    // ---- Processes --------------------------------------------------------------------------------------------------
+
+    public static List<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1]);
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        var found = new List<int>();
+        var queue = new Queue<int>([root]);
+        while (queue.TryDequeue(out var parent))
+        {
+            foreach (var (child, _) in parents.Where(p => p.Value == parent))
+            {
+                found.Add(child);
+                queue.Enqueue(child);
+            }
+        }
+        return found;
+    }
+}
