@@ -3,8 +3,8 @@
 # Arguments go to dotnet test (e.g. --filter "FullyQualifiedName~Unit").
 set -euo pipefail
 cd "$(dirname "$0")"
-# Chromium for the dashboard's browser test.
-eng/install-servers.sh chromium
+# Chromium for the browser tests; tmux for the Ctrl+C test (a real terminal).
+eng/install-servers.sh chromium tmux
 dotnet build CouponEvent.sln -nologo -v quiet
 report=CouponEvent.Tests/bin/Debug/net10.0/fault-injection.md
 rm -f "$report"

@@ -23,6 +23,13 @@ public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Kafka,
     IResourceBuilder<IResourceWithConnectionString> CouponDb);
 
+public static class AppHostSettings
+{
+    /// <summary><c>AppHost:Dashboard</c> (command line or environment), read before the builder exists; true by default.</summary>
+    public static bool DashboardEnabled(string[] args) =>
+        new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build().GetValue("AppHost:Dashboard", true);
+}
+
 public static class InfrastructureExtensions
 {
     /// <summary>The configured mode; without one, containers when a Docker engine answers, else local.</summary>
@@ -69,20 +76,40 @@ public static class InfrastructureExtensions
         where T : IResourceWithConnectionString =>
         resource.ApplicationBuilder.CreateResourceBuilder<IResourceWithConnectionString>(resource.Resource);
 
-    /// <summary>Local servers keep their data in a temporary folder, removed when the AppHost stops.</summary>
+    /// <summary>
+    /// Local servers keep their data in a temporary folder, removed when the AppHost stops, and at the latest when its
+    /// process exits (a Ctrl+C during start-up stops the host before it ever reports started).
+    /// </summary>
     private static string AddTemporaryDataRoot(this IDistributedApplicationBuilder builder)
     {
         // Created by the servers' extensions when the AppHost starts; a model that is only built leaves nothing.
         var root = Path.Combine(Path.GetTempPath(), $"couponevent-{Guid.NewGuid():N}");
         builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((created, _) =>
         {
-            created.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
-            {
-                if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-            });
+            created.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => DeleteWhenReleased(root));
             return Task.CompletedTask;
         });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteWhenReleased(root);
         return root;
+    }
+
+    /// <summary>
+    /// The servers may still be closing their files when the AppHost stops (DCP signals them and returns): try again
+    /// for a few seconds rather than leave the folder behind.
+    /// </summary>
+    private static void DeleteWhenReleased(string folder)
+    {
+        for (var attempt = 0; attempt < 50 && Directory.Exists(folder); attempt++)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(200);
+            }
+        }
     }
 
     /// <summary>A Docker engine answers <c>/_ping</c> on its socket.</summary>

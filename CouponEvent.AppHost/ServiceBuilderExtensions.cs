@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Aspire.Hosting;
@@ -6,13 +7,16 @@ public static class ServiceBuilderExtensions
 {
     /// <summary>
     /// A CouponEvent service: an HTTP endpoint (the services have no launch profiles), <c>/health</c> as its health
-    /// check, the AppHost's environment name, and <c>AppHost:Replicas:{name}</c> replicas.
+    /// check, the AppHost's environment name, <c>AppHost:Replicas:{name}</c> replicas, and a fixed port when
+    /// <c>AppHost:Ports:{name}</c> asks for one (Aspire's proxy listens there and spreads over the replicas).
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
-            .WithHttpEndpoint()
+            .WithHttpEndpoint(port: builder.Configuration.GetValue<int?>($"AppHost:Ports:{name}"))
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithHttpHealthCheck("/health")
+            // Plain HTTP on loopback: no development certificate to trust (else the dashboard opens on an error).
+            .WithoutHttpsCertificate()
             .WithReplicas(builder.GetReplicas(name));
 }

@@ -2,7 +2,8 @@
 #   parse_options "$@"   sets quick (true|false) and out (--out DIR, default bench/results)
 #   build_release P...   wrk installed, then the solution and the given bench projects built in Release
 #   start_trivial        the yardstick, a trivial Kestrel endpoint, on $trivial_port (BENCH_TRIVIAL_PORT, default 18080)
-#   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port) and sets
+#   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port via Aspire's
+#                        proxy, no dashboard) and sets
 #                        api, key, kafka and pid_of NAME; background processes go in pids, stopped on exit
 # Expects set -euo pipefail and the repository root as the working directory.
 
@@ -51,16 +52,25 @@ start_stack() {
   api=http://127.0.0.1:$api_port
   key=bench-$RANDOM$RANDOM
   # The figures are the system's own: no dashboard, so no span or metric is exported (BENCH_DASHBOARD=1 keeps it,
-  # to measure what exporting every span to it costs).
-  local dashboard=--no-dashboard
-  [ "${BENCH_DASHBOARD:-0}" = 1 ] && dashboard=
-  COUPONEVENT_ADMIN_API_KEY=$key DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
-    --mode local --port applyapi="$api_port" $dashboard >"$work/apphost.log" 2>&1 &
+  # to measure what exporting every span to it costs). ApplyApi's port is Aspire's proxy in front of its replica.
+  local dashboard=--AppHost:Dashboard=false
+  [ "${BENCH_DASHBOARD:-0}" = 1 ] && dashboard=--AppHost:Dashboard=true
+  DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
+    --AppHost:Mode=local --AppHost:Ports:applyapi="$api_port" --Parameters:admin-api-key="$key" $dashboard >"$work/apphost.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 120); do grep -q "CouponEvent is running" "$work/apphost.log" && break; sleep 1; done
-  grep -q "CouponEvent is running" "$work/apphost.log" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }
-  kafka=$(grep -oE "kafka +kafka +Running +[0-9.:]+" "$work/apphost.log" | awk '{print $4}')
+  local started=$SECONDS
+  for _ in $(seq 180); do
+    [ -n "$(pid_of consumer)" ] && [ -n "$(pid_of retryjob)" ] && curl -sf -o /dev/null "$api/health" && break
+    sleep 1
+  done
+  curl -sf -o /dev/null "$api/health" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }
+  echo "Stack up in $((SECONDS - started)) s"
+  kafka=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ConnectionStrings__kafka=//p')
 }
 
-# The pid of a service of the stack, from the AppHost's summary.
-pid_of() { grep -oE "$1 +project +Running \(pid [0-9]+\)" "$work/apphost.log" | grep -oE "[0-9]+\)$" | tr -d ')'; }
+# The pid of a service's own process (DCP runs it under a `dotnet run` wrapper: not the wrapper's).
+pid_of() {
+  local name
+  case $1 in applyapi) name=ApplyApi ;; consumer) name=Consumer ;; retryjob) name=RetryJob ;; *) name=$1 ;; esac
+  pgrep -f "CouponEvent.$name/bin/.*/CouponEvent.$name( |$)" | head -1
+}

@@ -44,6 +44,7 @@ public static class ContainerBuilderExtensions
             .WithImageRegistry("docker.io")
             .WithEndpoint(targetPort: 3306, name: MySqlServerResource.PrimaryEndpointName)
             .WithEnvironment("MYSQL_ROOT_PASSWORD", password)
-            .WithVolume($"couponevent-{name}-data", "/var/lib/mysql");
+            .WithVolume($"couponevent-{name}-data", "/var/lib/mysql")
+            .WithMySqlHealthCheck();
     }
 }

@@ -20,7 +20,8 @@ public static class KafkaBuilderExtensions
         var mock = builder.AddProject<Projects.CouponEvent_KafkaMock>($"{name}-mock")
             .WithHttpEndpoint()
             .WithEndpoint(name: "bootstrap", scheme: "tcp", env: "KafkaMock__Port", isProxied: false)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithoutHttpsCertificate();
         var kafka = builder.AddConnectionString(name,
                 ReferenceExpression.Create($"127.0.0.1:{mock.GetEndpoint("bootstrap").Property(EndpointProperty.Port)}"))
             .WithKafkaHealthCheck();
@@ -100,7 +101,11 @@ public static class KafkaBuilderExtensions
             try
             {
                 var bootstrap = await kafka.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 2000 }).Build();
+                // Quiet: while the broker starts, every refused connection would be a line on the AppHost's console.
+                using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap, SocketTimeoutMs = 2000 })
+                    .SetLogHandler((_, _) => { })
+                    .SetErrorHandler((_, _) => { })
+                    .Build();
                 var metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
                 return metadata.Brokers.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("No broker answered.");
             }

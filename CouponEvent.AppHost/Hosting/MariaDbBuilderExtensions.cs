@@ -52,7 +52,8 @@ public static class MariaDbBuilderExtensions
                     "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
                 }) context.Args.Add(arg);
             })
-            .WaitForCompletion(init);
+            .WaitForCompletion(init)
+            .WithMySqlHealthCheck();
         init.WithParentRelationship(serverBuilder);
         return serverBuilder;
     }

@@ -17,10 +17,6 @@ public static class MySqlDatabaseBuilderExtensions
     {
         var database = new MySqlDatabaseResource(name, databaseName ?? name, server.Resource);
 
-        var healthCheckKey = $"{name}_check";
-        server.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
-            _ => new MySqlHealthCheck(database), failureStatus: null, tags: null));
-
         return server.ApplicationBuilder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -36,11 +32,22 @@ public static class MySqlDatabaseBuilderExtensions
                     await initialize.Notifications.PublishUpdateAsync(resource, s => s with { State = state });
                 }
             })
-            .WithHealthCheck(healthCheckKey);
+            .WithMySqlHealthCheck();
     }
 
-    /// <summary><c>SELECT 1</c> in the database: the server accepts connections and the database exists.</summary>
-    private sealed class MySqlHealthCheck(MySqlDatabaseResource database) : IHealthCheck
+    /// <summary>
+    /// Healthy when the server answers <c>SELECT 1</c> (in the database, for a database: it exists too). A server is
+    /// Running before it accepts connections (InnoDB recovers first); what waits for it must wait for this.
+    /// </summary>
+    public static IResourceBuilder<T> WithMySqlHealthCheck<T>(this IResourceBuilder<T> resource) where T : IResourceWithConnectionString
+    {
+        var healthCheckKey = $"{resource.Resource.Name}_check";
+        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new MySqlHealthCheck(resource.Resource), failureStatus: null, tags: null));
+        return resource.WithHealthCheck(healthCheckKey);
+    }
+
+    private sealed class MySqlHealthCheck(IResourceWithConnectionString database) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

@@ -5,50 +5,62 @@ using CouponEvent.Tests.Infrastructure;
 namespace CouponEvent.Tests.EndToEnd;
 
 /// <summary>The AppHost as users run it: <c>dotnet run</c> in a terminal, stopped with Ctrl+C.</summary>
-public sealed partial class AppHostProcessTests
+public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Ctrl_C_to_dotnet_run_stops_every_process_and_removes_the_data_folder()
     {
-        // A temporary folder of its own, so that the data folder it makes is the only one there.
-        var temp = Directory.CreateTempSubdirectory("couponevent-sigint-").FullName;
+        // A temporary folder of its own, so that the data folder it makes is the only one there. A short path: DCP
+        // puts its sockets in it, and a Unix socket path has at most 107 characters.
+        var temp = Directory.CreateTempSubdirectory("ce-").FullName;
         var project = Path.Combine(ProjectRoot(), "CouponEvent.AppHost");
-        // setsid: a process group of its own, as a terminal gives a command; Ctrl+C is SIGINT to that group.
-        var info = new ProcessStartInfo("setsid", ["dotnet", "run", "--no-build", "--project", project, "--", "--AppHost:Mode=local"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["TMPDIR"] = temp },
-        };
-        using var process = Process.Start(info)!;
-        var output = new List<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // A real terminal (tmux): Ctrl+C there is SIGINT to the foreground process group, as a user's is.
+        var port = FreePort();
+        var session = $"apphost-{Guid.NewGuid():N}"[..16];
+        var log = Path.Combine(temp, "apphost.log");
+        Tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+            $"cd '{ProjectRoot()}' && env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR='{temp}' dotnet run --no-build --project '{project}' -- " +
+            $"--AppHost:Mode=local --AppHost:Ports:applyapi={port} > '{log}' 2>&1");
+        var shell = int.Parse(Tmux("display-message", "-p", "-t", session, "#{pane_pid}").Trim());
 
         List<int> children = [];
         try
         {
-            // Up: the servers and the services run, and the data folder exists.
+            // Up: ApplyApi answers a POST on its port within 60 s, the servers and the services run, and the data folder exists.
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            await Eventually.HoldsAsync(async () =>
+            {
+                try
+                {
+                    using var response = await http.PostAsync("/api/events/default/applications",
+                        new StringContent("{\"userId\":1}", System.Text.Encoding.UTF8, "application/json"));
+                    return response.StatusCode == System.Net.HttpStatusCode.Accepted;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // Not up yet: Aspire's proxy listens before the service does.
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60));
             await Eventually.HoldsAsync(() =>
             {
-                children = ProcessTree.Descendants(process.Id);
+                children = Stack(shell, temp);
+                var commands = children.Select(Command).ToList();
                 return Task.FromResult(Directory.GetDirectories(temp, "couponevent-*").Length == 1
-                    && children.Count(pid => Command(pid) is var c && (c.Contains("redis-server") || c.Contains("mariadbd") || c.Contains("CouponEvent.Consumer"))) == 3);
-            }, TimeSpan.FromSeconds(120));
+                    && new[] { "redis-server", "mariadbd", "bin/Debug/net10.0/CouponEvent.Consumer" }.All(c => commands.Any(command => command.Contains(c))));
+            }, TimeSpan.FromSeconds(30));
 
-            Assert.Equal(0, kill(-process.Id, SIGINT));
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Tmux("send-keys", "-t", session, "C-c");
 
-            await Eventually.HoldsAsync(() => Task.FromResult(!children.Any(IsAlive)), TimeSpan.FromSeconds(10));
+            // Aspire stops the resources first (about 13 s for the whole stack here).
+            await Eventually.HoldsAsync(() => Task.FromResult(!children.Any(IsAlive)), TimeSpan.FromSeconds(30));
             Assert.Empty(Directory.GetDirectories(temp, "couponevent-*"));
         }
         finally
         {
-            if (!process.HasExited) kill(-process.Id, 9);
+            Tmux("kill-session", "-t", session);
             foreach (var pid in children.Where(IsAlive)) kill(pid, 9);
-            lock (output) Console.WriteLine(string.Join(Environment.NewLine, output.TakeLast(30)));
+            if (File.Exists(log)) output.WriteLine(string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(30)));
             Directory.Delete(temp, recursive: true);
         }
     }
@@ -70,6 +82,43 @@ public sealed partial class AppHostProcessTests
         {
             return "";
         }
+    }
+
+    /// <summary>
+    /// What the AppHost started: its descendants, and DCP's (DCP detaches from the AppHost; its controllers keep their
+    /// files in the AppHost's temporary folder, so they name it on their command line).
+    /// </summary>
+    private static List<int> Stack(int root, string temp)
+    {
+        var dcp = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).OfType<string>()
+            .Where(name => int.TryParse(name, out _)).Select(int.Parse)
+            .Where(pid => Command(pid) is var command && command.Contains(temp, StringComparison.Ordinal)
+                && !command.StartsWith("tmux", StringComparison.Ordinal) && pid != root);
+        return dcp.SelectMany(pid => ProcessTree.Descendants(pid).Append(pid))
+            .Concat(ProcessTree.Descendants(root)).Distinct().ToList();
+    }
+
+    private static string Tmux(params string[] args)
+    {
+        using var tmux = Process.Start(new ProcessStartInfo("tmux", args) { RedirectStandardOutput = true })!;
+        var text = tmux.StandardOutput.ReadToEnd();
+        tmux.WaitForExit();
+        Assert.True(tmux.ExitCode == 0 || args[0] == "kill-session", $"tmux {string.Join(' ', args)} failed");
+        return text;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Field 5 of /proc/PID/stat.</summary>
+    private static int ProcessGroup(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2]);
     }
 
     private static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");

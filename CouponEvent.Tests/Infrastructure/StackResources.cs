@@ -30,12 +30,13 @@ public sealed class StackResources(DistributedApplication app)
         return ids.Order().ToArray();
     }
 
-    /// <summary>The replica's HTTP address of its own (not the proxy's).</summary>
+    /// <summary>The replica's HTTP address of its own (not the proxy's): the ASPNETCORE_URLS Aspire gave it.</summary>
     public async Task<Uri> ReplicaUrlAsync(string replicaId)
     {
-        var resource = await app.ResourceNotifications.WaitForResourceAsync(NameOf(replicaId),
-            e => e.ResourceId == replicaId && e.Snapshot.Urls.Any(u => u.Name == "http" && u.IsInternal));
-        return new Uri(resource.Snapshot.Urls.First(u => u.Name == "http" && u.IsInternal).Url);
+        static string? Urls(ResourceEvent e) => e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
+        var resource = await app.ResourceNotifications.WaitForResourceAsync(NameOf(replicaId), e => e.ResourceId == replicaId && Urls(e) is not null)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        return new Uri(Urls(resource)!.Split(';')[0].Replace("localhost", "127.0.0.1"));
     }
 
     public async Task StopAsync(string resourceId)

@@ -71,7 +71,7 @@ public sealed class AppHostTests
             var resource = builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == name);
             Assert.Equal(value, await resource.ConnectionStringExpression.GetValueAsync(default));
         }
-        Assert.DoesNotContain(builder.Resources, r => r is ExecutableResource or ContainerResource);
+        Assert.DoesNotContain(builder.Resources, r => r is RedisServerResource or MariaDbServerResource or ContainerResource || r.Name == "kafka-mock");
     }
 
     [Fact]
