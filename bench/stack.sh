@@ -64,7 +64,8 @@ start_stack() {
     sleep 1
   done
   curl -sf -o /dev/null "$api/health" || { echo "The stack did not start:"; tail -40 "$work/apphost.log"; exit 1; }
-  echo "Stack up in $((SECONDS - started)) s"
+  stack_started_in=$((SECONDS - started))
+  echo "Stack up in $stack_started_in s"
   kafka=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ConnectionStrings__kafka=//p')
 }
 
