@@ -52,7 +52,7 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
 
             Tmux("send-keys", "-t", session, "C-c");
 
-            // Aspire stops the resources first (about 13 s for the whole stack here).
+            // Aspire stops the resources one by one before it exits.
             await Eventually.HoldsAsync(() => Task.FromResult(!children.Any(IsAlive)), TimeSpan.FromSeconds(30));
             Assert.Empty(Directory.GetDirectories(temp, "couponevent-*"));
         }
