@@ -1,11 +1,9 @@
 using CouponEvent.Data.Messages;
 
-var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
-{
-    Args = args,
-    // --AppHost:Dashboard=false: no dashboard, so no telemetry exported (what the benchmark measures).
-    DisableDashboard = !AppHostSettings.DashboardEnabled(args),
-});
+// --AppHost:Dashboard=false: no dashboard, so no telemetry exported (what the benchmark measures).
+var dashboard = AppHostSettings.DashboardEnabled(args);
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = !dashboard });
+if (dashboard) builder.EnsureDashboardPortsAreFree();
 
 // Redis, Kafka and MySQL: private servers (local, the default without Docker), containers, or external servers.
 var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: "coupondb");
