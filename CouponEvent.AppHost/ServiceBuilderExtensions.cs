@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 
 namespace Aspire.Hosting;
@@ -18,5 +20,12 @@ public static class ServiceBuilderExtensions
             .WithHttpHealthCheck("/health")
             // Plain HTTP on loopback: no development certificate to trust (else the dashboard opens on an error).
             .WithoutHttpsCertificate()
-            .WithReplicas(builder.GetReplicas(name));
+            .WithReplicas(builder.GetReplicas(name))
+            // Where to find it, on the console beside the dashboard's login link.
+            .OnResourceReady((service, ready, _) =>
+            {
+                ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CouponEvent.AppHost")
+                    .LogInformation("{Service} is ready at {Url}", service.Name, service.GetEndpoint("http").Url);
+                return Task.CompletedTask;
+            });
 }
