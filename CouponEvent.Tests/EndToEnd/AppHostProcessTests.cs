@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using CouponEvent.Tests.Infrastructure;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -15,24 +16,26 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
         var temp = Directory.CreateTempSubdirectory("ce-").FullName;
         var project = Path.Combine(ProjectRoot(), "CouponEvent.AppHost");
         // A real terminal (tmux): Ctrl+C there is SIGINT to the foreground process group, as a user's is.
-        var port = FreePort();
         var session = $"apphost-{Guid.NewGuid():N}"[..16];
         var log = Path.Combine(temp, "apphost.log");
         Tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50",
             $"cd '{ProjectRoot()}' && env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR='{temp}' dotnet run --no-build --project '{project}' -- " +
-            $"--AppHost:Mode=local --AppHost:Ports:applyapi={port} > '{log}' 2>&1");
+            $"--AppHost:Mode=local > '{log}' 2>&1");
         var shell = int.Parse(Tmux("display-message", "-p", "-t", session, "#{pane_pid}").Trim());
 
         List<int> children = [];
         try
         {
-            // Up: ApplyApi answers a POST on its port within 60 s, the servers and the services run, and the data folder exists.
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            // Up: ApplyApi answers a POST on the URL the AppHost printed within 60 s, the servers and the services run,
+            // and the data folder exists.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             await Eventually.HoldsAsync(async () =>
             {
+                var printed = File.Exists(log) ? PrintedUrl().Match(await File.ReadAllTextAsync(log)) : Match.Empty;
+                if (!printed.Success) return false;
                 try
                 {
-                    using var response = await http.PostAsync("/api/events/default/applications",
+                    using var response = await http.PostAsync($"{printed.Groups[1].Value}/api/events/default/applications",
                         new StringContent("{\"userId\":1}", System.Text.Encoding.UTF8, "application/json"));
                     return response.StatusCode == System.Net.HttpStatusCode.Accepted;
                 }
@@ -107,12 +110,8 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
         return text;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    [GeneratedRegex(@"applyapi is ready at (http://\S+)")]
+    private static partial Regex PrintedUrl();
 
     /// <summary>Field 5 of /proc/PID/stat.</summary>
     private static int ProcessGroup(int pid)
