@@ -41,11 +41,10 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
     /// <summary>The per-second timeline of one event, from <paramref name="since"/> (unix seconds) on.</summary>
     public async Task<IReadOnlyList<RaceSecond>> TimelineAsync(string eventId, long since)
     {
-        var answers = (await redis.GetDatabase().HashGetAllAsync(EventKeys.Answers(eventId)))
-            .Select(entry => (Field: entry.Name.ToString().Split(':', 2), Count: (long)entry.Value))
-            .Where(entry => entry.Field.Length == 2 && long.TryParse(entry.Field[0], out var second) && second >= since)
-            .GroupBy(entry => long.Parse(entry.Field[0]))
-            .ToDictionary(g => g.Key, g => g.ToDictionary(entry => entry.Field[1], entry => entry.Count));
+        var answers = Parse(await redis.GetDatabase().HashGetAllAsync(EventKeys.Answers(eventId)))
+            .Where(entry => entry.Second >= since)
+            .GroupBy(entry => entry.Second)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(entry => entry.Outcome, entry => entry.Count));
         Dictionary<long, long> issued;
         lock (_gate) issued = _issuedPerSecond.TryGetValue(eventId, out var timeline) ? timeline.Where(t => t.Key >= since).ToDictionary() : [];
         return answers.Keys.Union(issued.Keys).Order()
@@ -94,9 +93,16 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
 
     /// <summary>Answers by outcome over the whole race.</summary>
     private static Dictionary<string, long> Totals(HashEntry[] answers) =>
-        answers.Select(entry => (Outcome: entry.Name.ToString().Split(':', 2)[^1], Count: (long)entry.Value))
-            .GroupBy(entry => entry.Outcome)
-            .ToDictionary(g => g.Key, g => g.Sum(entry => entry.Count));
+        Parse(answers).GroupBy(entry => entry.Outcome).ToDictionary(g => g.Key, g => g.Sum(entry => entry.Count));
+
+    private static IEnumerable<(long Second, string Outcome, long Count)> Parse(HashEntry[] answers)
+    {
+        foreach (var entry in answers)
+        {
+            if (EventKeys.TryParseAnswerField(entry.Name.ToString(), out var second, out var outcome))
+                yield return (second, outcome, (long)entry.Value);
+        }
+    }
 
     private void Record(List<Race> races)
     {

@@ -59,6 +59,14 @@ public static class EventKeys
 
     public static string AnswerField(long unixSecond, string outcome) => $"{unixSecond}:{outcome}";
 
+    /// <summary>The second and the outcome of an <see cref="AnswerField"/>; false for anything else.</summary>
+    public static bool TryParseAnswerField(string field, out long unixSecond, out string outcome)
+    {
+        var parts = field.Split(':', 2);
+        outcome = parts.Length == 2 ? parts[1] : "";
+        return long.TryParse(parts[0], out unixSecond) && parts.Length == 2;
+    }
+
     /// <summary>
     /// Pub/sub channel on which each change that can reopen an event is announced (message: the event id):
     /// a released slot, a written or rebuilt event. ApplyApi instances drop what they cached about it.
