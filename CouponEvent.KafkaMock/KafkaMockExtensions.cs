@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -28,17 +29,19 @@ public static class KafkaMockExtensions
     /// <summary>Fault injection for tests and the dashboard's commands: a broker down refuses and drops connections.</summary>
     public static RouteGroupBuilder MapBrokerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/brokers/{brokerId:int}");
-        api.MapPost("/down", (int brokerId, MockKafkaCluster cluster) =>
-        {
-            cluster.SetBrokerDown(brokerId);
-            return TypedResults.NoContent();
-        });
-        api.MapPost("/up", (int brokerId, MockKafkaCluster cluster) =>
-        {
-            cluster.SetBrokerUp(brokerId);
-            return TypedResults.NoContent();
-        });
+        var api = app.MapGroup("/brokers/{brokerId}");
+        api.MapPost("/down", (int brokerId, MockKafkaCluster cluster) => Toggle(cluster, brokerId, cluster.SetBrokerDown));
+        api.MapPost("/up", (int brokerId, MockKafkaCluster cluster) => Toggle(cluster, brokerId, cluster.SetBrokerUp));
         return api;
+    }
+
+    private static Results<NoContent, ProblemHttpResult> Toggle(MockKafkaCluster cluster, int brokerId, Action<int> toggle)
+    {
+        // The mock's brokers are numbered from 1.
+        if (brokerId < 1 || brokerId > cluster.Brokers)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemDetailsDefaults.Type("broker-not-found"),
+                title: "There is no such broker.", detail: $"brokerId is between 1 and {cluster.Brokers}.");
+        toggle(brokerId);
+        return TypedResults.NoContent();
     }
 }

@@ -7,6 +7,9 @@ builder.AddKafkaMock();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
 app.MapDefaultEndpoints();
 app.MapBrokerApi();
 

@@ -7,6 +7,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
 app.UseStaticFiles();

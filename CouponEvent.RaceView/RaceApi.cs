@@ -18,8 +18,8 @@ public static class RaceApi
     private static async Task<Results<Ok<IReadOnlyList<RaceSecond>>, ProblemHttpResult>> GetTimelineAsync(string eventId, long? since, RaceBoard board)
     {
         if (!EventIds.IsValid(eventId))
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: "urn:couponevent:invalid-event-id",
-                title: "Not an event id.", detail: $"An event id matches {EventIds.Pattern}.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-event-id"),
+                title: "The event id is not valid.", detail: $"eventId must match {EventIds.Pattern}.");
         return TypedResults.Ok(await board.TimelineAsync(eventId, since ?? 0));
     }
 }

@@ -20,7 +20,7 @@ internal static class RetryJobTelemetry
     private static readonly ObservableGauge<long> FailedEvents = Meter.CreateObservableGauge("coupon.failed_events.open",
         () => new[] { FailedEventStatus.Pending, FailedEventStatus.Parked, FailedEventStatus.Refused }.Select(status =>
             new Measurement<long>(Volatile.Read(ref _open).GetValueOrDefault(status),
-                new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()))),
+                new KeyValuePair<string, object?>("status", FailedEventStatuses.Name(status)))),
         description: "Failed events waiting for a retry or for an operator, and applications refused over the quantity");
 
     private static readonly Counter<long> Findings = Meter.CreateCounter<long>("coupon.reconciliation.findings",

@@ -22,6 +22,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddDefaultProblemDetails();
         // The resilience handler logs every attempt at Information, and the OTLP exporter's HttpClient sends every second.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
 

@@ -11,19 +11,15 @@ public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/admin").WithTags("Admin").AddEndpointFilter<ApiKeyFilter>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+        var api = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminAuthentication.Policy);
 
         api.MapGet("/failed-events", ListFailedEvents)
             .WithName("ListFailedEvents")
             .WithSummary("Failed events, newest first; filter by status (pending, resolved, parked, refused) and event.");
 
-        api.MapPost("/failed-events/{id:long}/redrive", Redrive)
+        api.MapPost("/failed-events/{id}/redrive", Redrive)
             .WithName("RedriveFailedEvent")
-            .WithSummary("Give a parked failed event a fresh set of attempts, starting now.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Give a parked failed event a fresh set of attempts, starting now.");
 
         api.MapGet("/reconciliation", ListReconciliationReports)
             .WithName("ListReconciliationReports")
@@ -32,40 +28,63 @@ public static class AdminApi
         return api;
     }
 
-    public static async Task<Ok<ReconciliationReport[]>> ListReconciliationReports(
+    public const int MaxLimit = 1000;
+
+    /// <summary>400 a bad query value; 401 no valid key, 403 the admin API disabled (authentication, before anything else); 503 MySQL away.</summary>
+    public sealed class ListProblems : IProblemStatuses
+    {
+        public static int[] Statuses => [400, 401, 403, 503];
+    }
+
+    /// <summary>As <see cref="ListProblems"/>, and 404 no such failed event, 409 not parked.</summary>
+    public sealed class RedriveProblems : IProblemStatuses
+    {
+        public static int[] Statuses => [400, 401, 403, 404, 409, 503];
+    }
+
+    public static async Task<Results<Ok<ReconciliationReport[]>, Problem<ListProblems>>> ListReconciliationReports(
         CouponDbContext db, string? eventId, CancellationToken cancellationToken)
     {
+        if (eventId is not null && !EventIds.IsValid(eventId)) return new Problem<ListProblems>(Problems.InvalidEventId(eventId));
         var query = db.ReconciliationReports.AsNoTracking();
         if (eventId is not null) query = query.Where(r => r.EventId == eventId);
         return TypedResults.Ok(await query.OrderBy(r => r.EventId).ToArrayAsync(cancellationToken));
     }
 
-    public static async Task<Results<Ok<FailedEventView[]>, ProblemHttpResult>> ListFailedEvents(
+    public static async Task<Results<Ok<FailedEventView[]>, Problem<ListProblems>>> ListFailedEvents(
         CouponDbContext db, string? status, string? eventId, int? limit, CancellationToken cancellationToken)
     {
         var query = db.FailedEvents.AsNoTracking();
         if (status is not null)
         {
-            if (!Enum.TryParse<FailedEventStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-                return TypedResults.Problem(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
-                    "Unknown status.", "status is pending, resolved, parked or refused."));
+            if (!FailedEventStatuses.TryParse(status, out var parsed))
+                return new Problem<ListProblems>(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
+                    "Unknown status.", $"status is {string.Join(", ", FailedEventStatuses.Names)}; got '{status}'."));
             query = query.Where(f => f.Status == parsed);
         }
-        if (eventId is not null) query = query.Where(f => f.EventId == eventId);
+        if (eventId is not null)
+        {
+            if (!EventIds.IsValid(eventId)) return new Problem<ListProblems>(Problems.InvalidEventId(eventId));
+            query = query.Where(f => f.EventId == eventId);
+        }
+        if (limit is < 1 or > MaxLimit)
+            return new Problem<ListProblems>(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
+                "The limit is out of range.", $"limit is between 1 and {MaxLimit}; got {limit}."));
 
-        var rows = await query.OrderByDescending(f => f.Id).Take(Math.Clamp(limit ?? 100, 1, 1000)).ToArrayAsync(cancellationToken);
+        var rows = await query.OrderByDescending(f => f.Id).Take(limit ?? 100).ToArrayAsync(cancellationToken);
         return TypedResults.Ok(rows.Select(FailedEventView.From).ToArray());
     }
 
-    public static async Task<Results<Ok<FailedEventView>, ProblemHttpResult>> Redrive(
+    public static async Task<Results<Ok<FailedEventView>, Problem<RedriveProblems>>> Redrive(
         long id, CouponDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var row = await db.FailedEvents.SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (row is null)
-            return TypedResults.Problem(Problems.Of(StatusCodes.Status404NotFound, "failed-event-not-found", "There is no such failed event."));
+            return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status404NotFound, "failed-event-not-found",
+                "There is no such failed event.", $"No failed event has id {id}."));
         if (row.Status != FailedEventStatus.Parked)
-            return TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "not-parked",
-                "Only a parked failed event can be re-driven.", $"Failed event {id} is {row.Status.ToString().ToLowerInvariant()}."));
+            return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status409Conflict, "not-parked",
+                "Only a parked failed event can be re-driven.", $"Failed event {id} is {FailedEventStatuses.Name(row.Status)}."));
 
         row.Status = FailedEventStatus.Pending;
         row.Attempts = 0;

@@ -5,6 +5,7 @@ using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 
@@ -20,44 +21,58 @@ public static class EventsApi
             .WithName("Apply")
             .WithSummary("Apply for a coupon: first come, first served, one per user.")
             .Accepts<ApplyRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status410Gone)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireRateLimiting(ApplyRateLimiter.Policy);
 
-        api.MapGet("/{eventId}/applications/{userId:long}", GetApplication)
+        api.MapGet("/{eventId}/applications/{userId}", GetApplication)
             .WithName("GetApplication")
-            .WithSummary("Where a user's application stands: none, accepted, issued or retrying.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Where a user's application stands: none, accepted, issued, retrying or refused.");
 
         api.MapGet("/{eventId}", GetEvent)
             .WithName("GetEvent")
-            .WithSummary("An event's quantity and progress.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("An event's quantity and progress.");
 
         api.MapPost("/", CreateEvent)
             .WithName("CreateEvent")
             .WithSummary("Create an event (admin: header X-Api-Key).")
-            .AddEndpointFilter<ApiKeyFilter>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireAuthorization(AdminAuthentication.Policy)
+            .WithMetadata(new RequestSizeLimitAttribute(CreateEventMaxBodyBytes));
 
         return api;
     }
 
-    public static async Task<Results<Accepted<ApplicationAccepted>, ProblemHttpResult>> Apply(string eventId, HttpRequest request, [AsParameters] ApplyServices services)
+    /// <summary>An event's body is a few hundred bytes; more is refused with 413 before it is read.</summary>
+    public const int CreateEventMaxBodyBytes = 4096;
+
+    /// <summary>
+    /// 400 a bad event id or body; 403 not open yet, or closed; 404 no such event; 409 already applied; 410 sold out;
+    /// 413 a body over 1 KiB; 415 not JSON; 429 over the client's rate (the rate limiter); 503 Redis or Kafka away,
+    /// an outcome unknown, or the event being recovered.
+    /// </summary>
+    public sealed class ApplyProblems : IProblemStatuses
     {
-        if (!EventIds.IsValid(eventId)) return Rejected(TypedResults.Problem(Problems.InvalidEventId(eventId)), "rejected");
-        var (body, error) = await ApplyRequestReader.ReadAsync(request, request.HttpContext.RequestAborted);
-        if (body is null) return Rejected(TypedResults.Problem(Problems.InvalidBody(error!)), "rejected");
+        public static int[] Statuses => [400, 403, 404, 409, 410, 413, 415, 429, 503];
+    }
+
+    /// <summary>400 a bad event id or user id; 404 no such event; 503 Redis or MySQL away.</summary>
+    public sealed class ReadProblems : IProblemStatuses
+    {
+        public static int[] Statuses => [400, 404, 503];
+    }
+
+    /// <summary>
+    /// 401 no valid key and 403 the admin API disabled (authentication, before the body is read); 409 the id is taken;
+    /// 413 a body over 4 KiB; 415 not JSON; 503 MySQL or Redis away. A 400 is a <see cref="ValidationProblem"/>.
+    /// </summary>
+    public sealed class CreateEventProblems : IProblemStatuses
+    {
+        public static int[] Statuses => [401, 403, 409, 413, 415, 503];
+    }
+
+    public static async Task<Results<Accepted<ApplicationAccepted>, Problem<ApplyProblems>>> Apply(string eventId, HttpRequest request, [AsParameters] ApplyServices services)
+    {
+        if (!EventIds.IsValid(eventId)) return Rejected(Problems.InvalidEventId(eventId), "rejected");
+        var (body, problem) = await ApplyRequestReader.ReadAsync(request, request.HttpContext.RequestAborted);
+        if (body is null) return Rejected(problem!, "rejected");
 
         var userId = body.UserId;
         var applicationId = Guid.CreateVersion7();
@@ -83,7 +98,7 @@ public static class EventsApi
                 // The script may have run before the connection failed. Nothing was published, so freeing is safe.
                 ApplyApiLog.RedisFailed(services.Logger, applicationId, eventId, userId, ex.Message);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(TypedResults.Problem(Problems.Unavailable("Redis")), "unavailable",
+                return Rejected(Problems.Unavailable("Redis"), "unavailable",
                     services.Known.Contains(eventId) ? eventId : null);
             }
             if (outcome == AdmissionOutcome.SoldOut) services.SoldOut.Noticed(eventId);
@@ -95,22 +110,22 @@ public static class EventsApi
             case AdmissionOutcome.Unverified:
                 // Redis lost the event, or restarted or failed over and may have lost its last winners: being
                 // reconciled with MySQL; deciding now could reopen sold slots.
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
-                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable", eventId);
+                return Rejected(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
+                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds."), "unavailable", eventId);
             case AdmissionOutcome.UnknownEvent:
-                return Rejected(TypedResults.Problem(Problems.UnknownEvent(eventId)), "unknown_event");
+                return Rejected(Problems.UnknownEvent(eventId), "unknown_event");
             case AdmissionOutcome.NotOpen:
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
-                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on.")), "not_open", eventId);
+                return Rejected(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
+                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on."), "not_open", eventId);
             case AdmissionOutcome.Closed:
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
-                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted.")), "closed", eventId);
+                return Rejected(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
+                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted."), "closed", eventId);
             case AdmissionOutcome.Duplicate:
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "already-applied",
-                    "This user already holds a coupon slot in this event.", "One coupon per user.")), "duplicate", eventId);
+                return Rejected(Problems.Of(StatusCodes.Status409Conflict, "already-applied",
+                    "This user already holds a coupon slot in this event.", "One coupon per user."), "duplicate", eventId);
             case AdmissionOutcome.SoldOut:
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status410Gone, "sold-out",
-                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away.")), "sold_out", eventId);
+                return Rejected(Problems.Of(StatusCodes.Status410Gone, "sold-out",
+                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away."), "sold_out", eventId);
         }
 
         if (!await services.Replicas.WaitAsync())
@@ -118,7 +133,7 @@ public static class EventsApi
             // Not on enough replicas in time: a failover could lose it, so it is not promised.
             ApplyApiLog.ReplicasDidNotAcknowledge(services.Logger, applicationId, eventId, userId);
             await services.TryReleaseAsync(eventId, userId, applicationId);
-            return Rejected(TypedResults.Problem(Problems.Unavailable("Redis's replicas")), "unavailable", eventId);
+            return Rejected(Problems.Unavailable("Redis's replicas"), "unavailable", eventId);
         }
 
         var application = CouponApplication.Create(applicationId, eventId, userId, services.Time.GetUtcNow());
@@ -131,23 +146,24 @@ public static class EventsApi
             case PublishOutcome.NotPersisted:
                 ApplyApiLog.PublishFailed(services.Logger, applicationId, eventId, userId);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(TypedResults.Problem(Problems.Unavailable("Kafka")), "unavailable", eventId);
+                return Rejected(Problems.Unavailable("Kafka"), "unavailable", eventId);
             default:
                 // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
                 ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
                 await services.TryMarkPendingAsync(eventId, userId, applicationId);
-                return Rejected(TypedResults.Problem(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
+                return Rejected(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
                     "Kafka did not confirm the application in time.",
-                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable", eventId);
+                    $"It may still go through: see /api/events/{eventId}/applications/{userId}."), "unavailable", eventId);
         }
     }
 
-    public static async Task<Results<Ok<ApplicationStatus>, ProblemHttpResult>> GetApplication(
+    public static async Task<Results<Ok<ApplicationStatus>, Problem<ReadProblems>>> GetApplication(
         string eventId, long userId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
     {
-        if (!EventIds.IsValid(eventId)) return TypedResults.Problem(Problems.InvalidEventId(eventId));
+        if (!EventIds.IsValid(eventId)) return new Problem<ReadProblems>(Problems.InvalidEventId(eventId));
+        if (userId <= 0) return new Problem<ReadProblems>(Problems.InvalidUserId(userId));
         if (!await services.Db.Events.AnyAsync(e => e.Id == eventId, cancellationToken))
-            return TypedResults.Problem(Problems.UnknownEvent(eventId));
+            return new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
 
         var coupon = await services.Db.Coupons.AsNoTracking()
             .Where(c => c.EventId == eventId && c.UserId == userId)
@@ -165,19 +181,19 @@ public static class EventsApi
         return TypedResults.Ok(new ApplicationStatus(eventId, userId, status, null));
     }
 
-    public static async Task<Results<Ok<EventSummary>, ProblemHttpResult>> GetEvent(
+    public static async Task<Results<Ok<EventSummary>, Problem<ReadProblems>>> GetEvent(
         string eventId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
     {
-        if (!EventIds.IsValid(eventId)) return TypedResults.Problem(Problems.InvalidEventId(eventId));
+        if (!EventIds.IsValid(eventId)) return new Problem<ReadProblems>(Problems.InvalidEventId(eventId));
         var e = await services.Db.Events.AsNoTracking().SingleOrDefaultAsync(x => x.Id == eventId, cancellationToken);
-        if (e is null) return TypedResults.Problem(Problems.UnknownEvent(eventId));
+        if (e is null) return new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
 
         var admitted = await services.Admission.AdmittedCountAsync(eventId);
         return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, e.Issued,
             Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt));
     }
 
-    public static async Task<Results<Created<EventSummary>, ValidationProblem, ProblemHttpResult>> CreateEvent(
+    public static async Task<Results<Created<EventSummary>, ValidationProblem, Problem<CreateEventProblems>>> CreateEvent(
         CreateEventRequest request, EventCatalog catalog, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -185,11 +201,11 @@ public static class EventsApi
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200) errors["name"] = ["Required, at most 200 characters."];
         if (request.Quantity is < 1 or > 10_000_000) errors["quantity"] = ["Must be between 1 and 10,000,000."];
         if (request.OpensAt >= request.ClosesAt) errors["closesAt"] = ["Must be later than opensAt."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, type: "urn:couponevent:invalid-request");
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, type: ProblemDetailsDefaults.Type("invalid-request"));
 
         var e = await catalog.CreateAsync(request.Id, request.Name.Trim(), request.Quantity, request.OpensAt, request.ClosesAt, cancellationToken);
         if (e is null)
-            return TypedResults.Problem(Problems.Of(StatusCodes.Status409Conflict, "event-exists", "The event id is taken.",
+            return new Problem<CreateEventProblems>(Problems.Of(StatusCodes.Status409Conflict, "event-exists", "The event id is taken.",
                 $"An event with id '{request.Id}' exists already."));
 
         return TypedResults.Created($"/api/events/{e.Id}",
@@ -197,9 +213,9 @@ public static class EventsApi
     }
 
     /// <summary>Counts a refusal by outcome on its way out; <paramref name="eventId"/> only once Redis knew the event.</summary>
-    private static TResult Rejected<TResult>(TResult result, string outcome, string? eventId = null)
+    private static Problem<ApplyProblems> Rejected(ProblemDetails problem, string outcome, string? eventId = null)
     {
         ApplyApiTelemetry.Count(outcome, eventId);
-        return result;
+        return new Problem<ApplyProblems>(problem);
     }
 }

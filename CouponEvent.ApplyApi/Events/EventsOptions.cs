@@ -34,10 +34,6 @@ public sealed class RateLimitOptions
 /// <summary>Section <c>Recovery</c>: rebuilding an event's Redis state from MySQL after Redis lost it.</summary>
 public sealed class RecoveryOptions
 {
-    /// <summary>The consumer group whose lag must be zero before the state is rebuilt (the Consumer's <c>Consumer:GroupId</c>).</summary>
-    [Required]
-    public string ConsumerGroup { get; set; } = "coupon-consumer";
-
     /// <summary>
     /// How long an event's state must have been missing before it is rebuilt: longer than the producer's
     /// <c>message.timeout.ms</c> (5 s), so that a publish admitted by the lost state has landed in Kafka or failed.

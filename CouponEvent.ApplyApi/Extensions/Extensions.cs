@@ -23,6 +23,7 @@ internal static class Extensions
             .Validate(admin => !builder.Environment.IsProduction() || !string.IsNullOrEmpty(admin.ApiKey),
                 "Admin:ApiKey must be set in Production: the admin endpoints would otherwise be unusable.")
             .ValidateOnStart();
+        builder.Services.AddAdminAuthentication();
         builder.Services.AddApplyRateLimiter();
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -36,8 +37,7 @@ internal static class Extensions
         builder.Services.AddScoped<EventCatalog>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
         var kafka = builder.GetKafkaConsumerConfig("kafka");
-        builder.Services.AddSingleton(sp => new KafkaConsumerLag(kafka.BootstrapServers,
-            sp.GetRequiredService<IOptions<RecoveryOptions>>().Value.ConsumerGroup, Topics.CouponCreate));
+        builder.Services.AddSingleton(new KafkaConsumerLag(kafka.BootstrapServers, Topics.CouponConsumerGroup, Topics.CouponCreate));
         builder.Services.AddSingleton<KnownEvents>();
         builder.Services.AddHostedService<EventStateKeeper>();
         builder.Services.AddHostedService<AnswerTally>();
@@ -50,7 +50,6 @@ internal static class Extensions
             json.SerializerOptions.AllowDuplicateProperties = strict.AllowDuplicateProperties;
             json.SerializerOptions.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default, json.SerializerOptions.TypeInfoResolver);
         });
-        builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
         builder.Services.AddOpenApi();
     }

@@ -51,5 +51,5 @@ public sealed record FailedEventView(long Id, Guid ApplicationId, string EventId
     string Error, DateTimeOffset NextAttemptAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static FailedEventView From(Data.Model.FailedEvent f) => new(f.Id, f.ApplicationId, f.EventId, f.UserId,
-        f.Status.ToString().ToLowerInvariant(), f.Attempts, f.Error, f.NextAttemptAt, f.CreatedAt, f.UpdatedAt);
+        Data.Model.FailedEventStatuses.Name(f.Status), f.Attempts, f.Error, f.NextAttemptAt, f.CreatedAt, f.UpdatedAt);
 }

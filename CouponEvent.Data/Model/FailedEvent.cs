@@ -34,3 +34,21 @@ public enum FailedEventStatus
     /// </summary>
     Refused = 3,
 }
+
+/// <summary>
+/// A status's one spelling outside MySQL (the admin API, metrics, logs): its name in lower case. In MySQL it is the
+/// enum's number, mapped by EF Core and written by the raw SQL as <c>(int)FailedEventStatus.X</c>.
+/// </summary>
+public static class FailedEventStatuses
+{
+    public static IReadOnlyList<string> Names { get; } = Enum.GetValues<FailedEventStatus>().Select(Name).ToArray();
+
+    public static string Name(FailedEventStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>A status by its name, in any case; numbers are not names.</summary>
+    public static bool TryParse(string name, out FailedEventStatus status)
+    {
+        status = Enum.GetValues<FailedEventStatus>().FirstOrDefault(s => string.Equals(Name(s), name, StringComparison.OrdinalIgnoreCase));
+        return Names.Contains(name, StringComparer.OrdinalIgnoreCase);
+    }
+}

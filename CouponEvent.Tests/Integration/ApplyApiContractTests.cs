@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CouponEvent.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace CouponEvent.Tests.Integration;
@@ -118,15 +119,15 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_oversized_body_is_400_and_a_wrong_content_type_415()
+    public async Task An_oversized_body_is_413_and_a_wrong_content_type_415()
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
         var padded = "{\"userId\": 1" + new string(' ', 4096) + "}";
 
         await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
-            new StringContent(padded, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid-request");
+            new StringContent(padded, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "request-too-large");
         await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
-            new StringContent("""{"userId": 1}""", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, null);
+            new StringContent("""{"userId": 1}""", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
     }
 
     [Theory]
@@ -255,7 +256,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         (await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}/applications/{userId}")).GetProperty("status").GetString();
 
     /// <param name="problemType">Our problem type name; null for the framework's own (RFC 9110) types.</param>
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? problemType)
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string problemType)
     {
         using (response)
         {
@@ -263,7 +264,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
             Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = JsonSerializer.Deserialize<JsonElement>(text);
-            if (problemType is not null) Assert.Equal($"urn:couponevent:{problemType}", problem.GetProperty("type").GetString());
+            Assert.Equal(ProblemDetailsDefaults.Type(problemType), problem.GetProperty("type").GetString());
             Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         }
     }
