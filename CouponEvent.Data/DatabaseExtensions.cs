@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
@@ -31,7 +32,11 @@ public static class DatabaseExtensions
         builder.Services.AddKeyedSingleton(RawSql, (_, _) => new MySqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddDbContextPool<CouponDbContext>(options => options.UseMySql(connectionString, serverVersion));
         builder.Services.AddHealthChecks().AddDbContextCheck<CouponDbContext>("mysql", tags: ["ready"]);
-        if (migrate) builder.Services.AddHostedService<DatabaseMigrator>();
+        if (migrate)
+        {
+            builder.Services.TryAddSingleton(TimeProvider.System);
+            builder.Services.AddHostedService<DatabaseMigrator>();
+        }
         return builder;
     }
 }

@@ -10,13 +10,13 @@ namespace CouponEvent.Data;
 /// Applies EF migrations before the service starts. Replicas starting together queue on a named MySQL lock,
 /// so exactly one of them migrates and the others find nothing left to do. Waits for the server to come up.
 /// </summary>
-public sealed partial class DatabaseMigrator(IServiceProvider services, ILogger<DatabaseMigrator> logger) : IHostedService
+public sealed partial class DatabaseMigrator(IServiceProvider services, TimeProvider time, ILogger<DatabaseMigrator> logger) : IHostedService
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + GiveUpAfter;
+        var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -24,10 +24,10 @@ public sealed partial class DatabaseMigrator(IServiceProvider services, ILogger<
                 await MigrateAsync(cancellationToken);
                 return;
             }
-            catch (MySqlException ex) when (ex.IsTransient && DateTime.UtcNow < deadline)
+            catch (MySqlException ex) when (ex.IsTransient && time.GetElapsedTime(started) < GiveUpAfter)
             {
                 LogWaiting(logger, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), time, cancellationToken);
             }
         }
     }

@@ -42,14 +42,14 @@ public static class KafkaBuilderExtensions
     }
 
     /// <summary>
-    /// Provisions <paramref name="topic"/> and its dead-letter topic (<c>.dlt</c>, one partition: rare, and read by
-    /// people) when Kafka is ready; topics that exist are left as they are.
+    /// Provisions <paramref name="topic"/> and its dead-letter topic (one partition: rare, and read by people) when
+    /// Kafka is ready; topics that exist are left as they are.
     /// </summary>
-    public static IResourceBuilder<T> WithTopic<T>(this IResourceBuilder<T> kafka, string topic, int partitions)
+    public static IResourceBuilder<T> WithTopic<T>(this IResourceBuilder<T> kafka, string topic, int partitions, string deadLetterTopic)
         where T : IResourceWithConnectionString
     {
         kafka.WithAnnotation(new KafkaTopicAnnotation(topic, partitions));
-        kafka.WithAnnotation(new KafkaTopicAnnotation($"{topic}.dlt", 1));
+        kafka.WithAnnotation(new KafkaTopicAnnotation(deadLetterTopic, 1));
         return kafka;
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Confluent.Kafka;
 using CouponEvent.Data.Messages;
 
@@ -16,7 +15,7 @@ public sealed class ApplicationPublisher(IProducer<string, byte[]> producer)
         activity?.SetTag("messaging.kafka.message.key", application.Key);
 
         var message = new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json(), Headers = [] };
-        if (activity?.Id is { } traceParent) message.Headers.Add("traceparent", Encoding.ASCII.GetBytes(traceParent));
+        KafkaTraceContext.Inject(activity, message.Headers);
 
         var started = Stopwatch.GetTimestamp();
         try

@@ -13,6 +13,7 @@ internal static class Extensions
         builder.AddKafkaProducer("kafka");
 
         builder.Services.AddOptions<ConsumerOptions>().BindConfiguration("Consumer").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CouponWriter>();
         builder.Services.AddHostedService<CouponConsumer>();
     }

@@ -19,10 +19,9 @@ public sealed partial class CouponConsumer(
     IOptions<ConsumerOptions> options,
     CouponWriter writer,
     IProducer<string, byte[]> deadLetters,
+    TimeProvider time,
     ILogger<CouponConsumer> logger) : BackgroundService
 {
-    public const string DeadLetterTopic = Topics.CouponCreate + ".dlt";
-
     // Consume() blocks: give the loop a thread of its own instead of a pool thread.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -77,11 +76,11 @@ public sealed partial class CouponConsumer(
         try
         {
             batch.Add(consumer.Consume(stoppingToken));
-            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * settings.BatchWindowMs / 1000;
+            var started = time.GetTimestamp();
             while (batch.Count < settings.BatchSize)
             {
-                var left = TimeSpan.FromTicks(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-                var next = consumer.Consume(left);
+                var left = settings.BatchWindow - time.GetElapsedTime(started);
+                var next = consumer.Consume(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                 if (next is null) break;
                 batch.Add(next);
             }
@@ -124,8 +123,8 @@ public sealed partial class CouponConsumer(
                 catch (Exception ex) when (ex is MySqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
                 {
                     LogDatabaseRetry(logger, applications.Count, delay.TotalMilliseconds, ex.Message);
-                    await Task.Delay(delay, stoppingToken);
-                    delay = TimeSpan.FromMilliseconds(Math.Min(settings.MaxRetryDelayMs, delay.TotalMilliseconds * 2));
+                    await Task.Delay(delay, time, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(settings.MaxRetryDelay.Ticks, delay.Ticks * 2));
                 }
             }
         }
@@ -146,8 +145,7 @@ public sealed partial class CouponConsumer(
         ActivityLink[] toBatch = [new(batchSpan.Context)];
         foreach (var result in batch)
         {
-            if (result.Message.Headers?.TryGetLastBytes("traceparent", out var bytes) != true ||
-                !ActivityContext.TryParse(Encoding.ASCII.GetString(bytes), null, out var parent)) continue;
+            if (!KafkaTraceContext.TryExtract(result.Message.Headers, out var parent)) continue;
             var span = ConsumerTelemetry.Source.StartActivity($"{Topics.CouponCreate} process", ActivityKind.Consumer, parent, links: toBatch);
             if (span is null) continue;
             span.SetTag("messaging.system", "kafka");
@@ -237,7 +235,7 @@ public sealed partial class CouponConsumer(
                 new Header("dlt.source", Encoding.UTF8.GetBytes(result.TopicPartitionOffset.ToString())),
             ],
         };
-        await deadLetters.ProduceAsync(DeadLetterTopic, message, stoppingToken);
+        await deadLetters.ProduceAsync(Topics.CouponCreateDeadLetter, message, stoppingToken);
         ConsumerTelemetry.PoisonMessages.Add(1);
     }
 
@@ -261,11 +259,7 @@ public sealed partial class CouponConsumer(
     {
         foreach (var result in batch)
         {
-            if (result.Message.Headers?.TryGetLastBytes("traceparent", out var bytes) == true &&
-                ActivityContext.TryParse(Encoding.ASCII.GetString(bytes), null, out var context))
-            {
-                yield return new ActivityLink(context);
-            }
+            if (KafkaTraceContext.TryExtract(result.Message.Headers, out var context)) yield return new ActivityLink(context);
         }
     }
 

@@ -58,8 +58,24 @@ public sealed record CouponApplication(
 [JsonSerializable(typeof(CouponApplication))]
 internal sealed partial class MessageJsonContext : JsonSerializerContext;
 
+/// <summary>The Kafka side of the contract: topic names, their partitions, the consumer group that issues coupons.</summary>
 public static class Topics
 {
     /// <summary>The course's topic name.</summary>
     public const string CouponCreate = "coupon_create";
+
+    /// <summary>
+    /// Partitions of <see cref="CouponCreate"/> as the AppHost provisions it: the most consumer replicas that can share
+    /// the work. Clients ask the broker; this is only what to create.
+    /// </summary>
+    public const int CouponCreatePartitions = 6;
+
+    /// <summary>Where the Consumer puts a message that is not a valid application, with its reason.</summary>
+    public const string CouponCreateDeadLetter = CouponCreate + ".dlt";
+
+    /// <summary>
+    /// The Consumer's group. Its committed offsets are what "issued so far" means to ApplyApi's recovery and the
+    /// RetryJob's reconciliation, which wait for its lag to reach zero.
+    /// </summary>
+    public const string CouponConsumerGroup = "coupon-consumer";
 }

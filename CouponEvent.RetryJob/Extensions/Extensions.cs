@@ -20,8 +20,7 @@ internal static class Extensions
         builder.Services.AddHostedService<RetryWorker>();
 
         builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration("Reconciliation").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => new KafkaConsumerLag(kafka.BootstrapServers,
-            sp.GetRequiredService<IOptions<ReconciliationOptions>>().Value.ConsumerGroup, Topics.CouponCreate));
+        builder.Services.AddSingleton(new KafkaConsumerLag(kafka.BootstrapServers, Topics.CouponConsumerGroup, Topics.CouponCreate));
         builder.Services.AddScoped<Reconciler>();
         builder.Services.AddHostedService<ReconciliationWorker>();
     }

@@ -14,8 +14,4 @@ public sealed class ReconciliationOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:06", "1.00:00:00")]
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>The Consumer's group (<c>Consumer:GroupId</c>): its lag must be zero before anything is released.</summary>
-    [Required]
-    public string ConsumerGroup { get; set; } = "coupon-consumer";
 }

@@ -33,7 +33,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
             GroupId = $"dlt-reader-{marker}",
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
-        dlt.Subscribe(Topics.CouponCreate + ".dlt");
+        dlt.Subscribe(Topics.CouponCreateDeadLetter);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         ConsumeResult<string, byte[]>? found = null;
         while (found is null && DateTime.UtcNow < deadline)

@@ -1,4 +1,5 @@
 using CouponEvent.AppHost.Hosting;
+using CouponEvent.Data.Messages;
 
 // GetArgumentValuesAsync and GetEnvironmentVariableValuesAsync read a model without running it, which is what these tests want.
 #pragma warning disable CS0618
@@ -32,7 +33,7 @@ public sealed class AppHostTests
         Assert.Equal("coupondb", Single<MySqlDatabaseResource>(builder, "coupondb").DatabaseName);
         Assert.Contains(builder.Resources.OfType<ProjectResource>(), p => p.Name == "kafka-mock");
         var topics = Single<ConnectionStringResource>(builder, "kafka").Annotations.OfType<KafkaTopicAnnotation>();
-        Assert.Equal([new("coupon_create", 6), new("coupon_create.dlt", 1)], topics);
+        Assert.Equal([new(Topics.CouponCreate, Topics.CouponCreatePartitions), new(Topics.CouponCreateDeadLetter, 1)], topics);
     }
 
     [Fact]
@@ -72,15 +73,6 @@ public sealed class AppHostTests
             Assert.Equal(value, await resource.ConnectionStringExpression.GetValueAsync(default));
         }
         Assert.DoesNotContain(builder.Resources, r => r is RedisServerResource or MariaDbServerResource or ContainerResource || r.Name == "kafka-mock");
-    }
-
-    [Fact]
-    public async Task Replicas_come_from_configuration()
-    {
-        await using var builder = await ModelAsync("--AppHost:Mode=external", "--AppHost:Replicas:consumer=3");
-
-        Assert.Equal(3, Single<ProjectResource>(builder, "consumer").Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
-        Assert.Equal(1, Single<ProjectResource>(builder, "applyapi").Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
     }
 
     [Theory]
