@@ -62,7 +62,7 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
                 Record(await ReadAsync(stoppingToken));
                 Problem = null;
             }
-            catch (Exception ex) when (ex is MySqlException or RedisException or InvalidOperationException)
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException || RedisClientDefaults.IsUnavailable(ex))
             {
                 Problem = ex.Message;
             }

@@ -27,4 +27,11 @@ public static class RedisClientDefaults
         options.AsyncTimeout = 2000;
         options.SyncTimeout = 2000;
     }
+
+    /// <summary>
+    /// Redis did not answer: a connection or command failure (<see cref="RedisException"/>) or a command that timed out
+    /// (<see cref="RedisTimeoutException"/>, which is a <see cref="TimeoutException"/>, not a RedisException). Both mean
+    /// the same to a caller, and a catch of one alone lets the other kill a background loop (and, by default, its host).
+    /// </summary>
+    public static bool IsUnavailable(Exception ex) => ex is RedisException or RedisTimeoutException;
 }

@@ -27,7 +27,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
             activity?.SetTag("coupon.admission.outcome", outcome.Item1.ToString());
             return outcome;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;

@@ -51,7 +51,7 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, IOption
                 var acknowledged = (long)await redis.GetDatabase().ExecuteAsync("WAIT", settings.ReplicaAcks, (long)settings.ReplicaTimeout.TotalMilliseconds);
                 _lastAcknowledged = acknowledged >= settings.ReplicaAcks;
             }
-            catch (RedisException)
+            catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
             {
                 // The connection failed under the WAIT: the writes before it are not known to be anywhere but the master.
                 _lastAcknowledged = false;

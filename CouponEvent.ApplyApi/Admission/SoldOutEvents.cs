@@ -46,7 +46,7 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
             {
                 await LearnAsync(eventId);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
             {
                 ApplyApiLog.SoldOutLearnFailed(logger, eventId, ex.Message);
             }
@@ -96,7 +96,7 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
             await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(EventKeys.Changes), (_, eventId) => Forget(eventId.ToString()));
             return true;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             ApplyApiLog.SoldOutSubscribeFailed(logger, ex.Message);
             return false;
@@ -120,7 +120,7 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
                     {
                         if (await redis.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId)) != soldOut.Winners.Count) Forget(eventId);
                     }
-                    catch (RedisException)
+                    catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
                     {
                         Forget(eventId);
                     }

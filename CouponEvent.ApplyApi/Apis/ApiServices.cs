@@ -24,7 +24,7 @@ public sealed class ApplyServices(EventAdmission admission, ReplicaAcknowledgeme
         {
             await Admission.ReleaseAsync(eventId, userId, applicationId);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             ApplyApiLog.ReleaseFailed(Logger, applicationId, eventId, userId, ex.Message);
         }
@@ -37,7 +37,7 @@ public sealed class ApplyServices(EventAdmission admission, ReplicaAcknowledgeme
         {
             await Admission.MarkPendingAsync(eventId, userId, applicationId);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             ApplyApiLog.MarkPendingFailed(Logger, applicationId, eventId, userId, ex.Message);
         }

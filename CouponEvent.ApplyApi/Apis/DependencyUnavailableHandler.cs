@@ -11,7 +11,7 @@ internal sealed class DependencyUnavailableHandler(IProblemDetailsService proble
     {
         var dependency = exception switch
         {
-            RedisException => "Redis",
+            _ when RedisClientDefaults.IsUnavailable(exception) => "Redis",
             MySqlException or { InnerException: MySqlException } => "MySQL",
             _ => null,
         };

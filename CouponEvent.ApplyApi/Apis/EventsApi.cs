@@ -93,7 +93,7 @@ public static class EventsApi
             {
                 (outcome, position) = await services.Admission.AdmitAsync(eventId, userId, applicationId);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
             {
                 // The script may have run before the connection failed. Nothing was published, so freeing is safe.
                 ApplyApiLog.RedisFailed(services.Logger, applicationId, eventId, userId, ex.Message);

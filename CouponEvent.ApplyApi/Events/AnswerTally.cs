@@ -66,7 +66,7 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         {
             await Task.WhenAll(writes);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             // The race view misses a second; admissions are unaffected.
             LogFlushFailed(logger, ex.Message);
