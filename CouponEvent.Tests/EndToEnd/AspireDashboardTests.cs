@@ -125,7 +125,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         var eventId = $"d-{Guid.NewGuid():N}"[..20];
         var application = CouponApplication.Create(Guid.NewGuid(), eventId, 42, DateTimeOffset.UtcNow);
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!);
+        var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!, (await _app.GetConnectionStringAsync("kafka"))!);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await _app.GetConnectionStringAsync("kafka") }).Build())
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
 using CouponEvent.Tests.Infrastructure;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -51,10 +52,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
     public async Task A_parked_failed_event_is_listed_for_operators_and_a_redrive_issues_it()
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        await stack.Database.ScalarAsync("""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES (UUID(), @e, 21, 'gave up', 10, 2, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
-            """, ("@e", eventId));
+        await stack.Database.InsertFailedEventsAsync(eventId, [21L], FailedEventStatus.Parked, attempts: 10);
 
         var parked = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/failed-events?status=parked&eventId={eventId}");
         var row = Assert.Single(parked!);

@@ -8,6 +8,7 @@ using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -123,7 +124,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     {
         // Strike once the race is under way: a tenth of the users answered (for the RetryJob, its first retries in).
         await Eventually.HoldsAsync(async () => running.IsCompleted || (fault == Fault.RetryJobKilled
-            ? await stack.Database.ScalarAsync("SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) > 0
+            ? await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Resolved) > 0
             : race.Requests >= strikeAfter));
         var struckMidRace = !running.IsCompleted;
         switch (fault)
@@ -202,19 +203,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     {
         var reserved = Enumerable.Range(1, count).Select(i => 1_000_000L + i).ToHashSet();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
-        var rows = new StringBuilder();
-        var entries = new List<HashEntry>();
-        foreach (var user in reserved)
-        {
-            var applicationId = Guid.CreateVersion7();
-            entries.Add(new HashEntry(user, applicationId.ToString("N")));
-            rows.Append(rows.Length == 0 ? "" : ",").Append($"('{applicationId}', @e, {user}, 'injected', 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
-        }
-        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), entries.ToArray());
-        await stack.Database.ScalarAsync($"""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES {rows}
-            """, ("@e", eventId));
+        var applications = reserved.Select(user => (user, Guid.CreateVersion7())).ToList();
+        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId),
+            applications.Select(a => new HashEntry(a.Item1, a.Item2.ToString("N"))).ToArray());
+        await stack.Database.InsertFailedEventsAsync(eventId, applications);
         return reserved;
     }
 
@@ -284,7 +276,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 _counts.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
                 if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response.StatusCode;
                 var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (problem.GetProperty("type").GetString() == "urn:couponevent:outcome-unknown") AmbiguousUsers[user] = true;
+                if (problem.GetProperty("type").GetString() == ProblemDetailsDefaults.Type("outcome-unknown")) AmbiguousUsers[user] = true;
                 return null;
             }
             catch (HttpRequestException)

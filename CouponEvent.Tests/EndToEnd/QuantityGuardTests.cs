@@ -59,13 +59,9 @@ public sealed class QuantityGuardTests(StackFixture stack)
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
         await stack.Database.ScalarAsync("INSERT INTO coupons (event_id, user_id, application_id, issued_at) VALUES (@e, 1, UUID(), UTC_TIMESTAMP(6))", ("@e", eventId));
-        await stack.Database.ScalarAsync($"""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES (UUID(), @e, 2, 'injected', 1, {(int)FailedEventStatus.Pending}, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
-            """, ("@e", eventId));
+        await stack.Database.InsertFailedEventsAsync(eventId, [2L]);
 
-        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
-            $"SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = {(int)FailedEventStatus.Refused}", ("@e", eventId)) == 1);
+        await Eventually.HoldsAsync(async () => await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Refused) == 1);
         Assert.Equal([1L], await stack.Database.CouponUsersAsync(eventId));
     }
 

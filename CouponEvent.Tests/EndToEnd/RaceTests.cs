@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
 using CouponEvent.Tests.Infrastructure;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -55,6 +57,39 @@ public sealed class RaceTests(StackFixture stack)
 
         var summary = await stack.ApplyApi.GetFromJsonAsync<EventSummaryDto>($"/api/events/{eventId}");
         Assert.Equal(new EventSummaryDto(quantity, quantity, quantity, 0, true), summary);
+    }
+
+    [Fact]
+    public async Task One_events_applications_land_on_every_partition_so_every_consumer_replica_shares_its_race()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 300);
+        using var reader = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = stack.KafkaBootstrapServers,
+            GroupId = $"partition-reader-{eventId}",
+            EnableAutoCommit = false,
+        }).Build();
+        var partitions = Enumerable.Range(0, Topics.CouponCreatePartitions).Select(p => new TopicPartition(Topics.CouponCreate, p)).ToList();
+        var starts = partitions.Select(p => new TopicPartitionOffset(p, reader.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
+
+        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 300).Select(i => (long)i).ToList());
+        Assert.Equal(300, race.Accepted.Count);
+
+        // Every message published since, read back partition by partition; this event's, counted per partition.
+        var ends = partitions.ToDictionary(p => p, p => reader.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+        reader.Assign(starts);
+        var perPartition = new Dictionary<int, int>();
+        var position = starts.ToDictionary(s => s.TopicPartition, s => s.Offset.Value);
+        while (position.Any(p => p.Value < ends[p.Key]))
+        {
+            var message = reader.Consume(TimeSpan.FromSeconds(10)) ?? throw new TimeoutException("The topic stopped answering.");
+            position[message.TopicPartition] = message.Offset.Value + 1;
+            if (CouponApplication.TryParse(message.Message.Value, out var application, out _) && application!.EventId == eventId)
+                perPartition[message.Partition.Value] = perPartition.GetValueOrDefault(message.Partition.Value) + 1;
+        }
+
+        Assert.Equal(300, perPartition.Values.Sum());
+        Assert.Equal(Enumerable.Range(0, Topics.CouponCreatePartitions), perPartition.Keys.Order());
     }
 
     private sealed record EventSummaryDto(int Quantity, long Admitted, long Issued, long Remaining, bool SoldOut);

@@ -6,6 +6,7 @@ using System.Text.Json;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using StackExchange.Redis;
 
@@ -28,8 +29,8 @@ public sealed class RedisRollbackTests(StackFixture stack)
         await stack.Resources.RollBackRedisAsync(snapshot);
 
         // The very first answers, before ApplyApi's keeper can act (it waits 6 s): a lost winner and a newcomer decide nothing.
-        Assert.Equal("urn:couponevent:event-recovering", await FirstDecisionAsync(eventId, 6));
-        Assert.Equal("urn:couponevent:event-recovering", await FirstDecisionAsync(eventId, 9));
+        Assert.Equal(ProblemDetailsDefaults.Type("event-recovering"), await FirstDecisionAsync(eventId, 6));
+        Assert.Equal(ProblemDetailsDefaults.Type("event-recovering"), await FirstDecisionAsync(eventId, 9));
 
         // Once recovered: the lost winners are winners again, and only the two slots really left are given.
         var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 20).Select(i => (long)i).ToList());
@@ -100,7 +101,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
             using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId);
             var type = response.StatusCode == HttpStatusCode.Accepted ? "accepted"
                 : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
-            if (type != "urn:couponevent:service-unavailable" || attempt == 20) return type;
+            if (type != ProblemDetailsDefaults.Type("service-unavailable") || attempt == 20) return type;
             await Task.Delay(100);
         }
     }

@@ -1,6 +1,6 @@
-using System.Text;
 using Confluent.Kafka;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
 using CouponEvent.Tests.Infrastructure;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -19,42 +19,34 @@ public sealed class RetryTests(StackFixture stack)
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
         }
-        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
-            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 0", ("@e", eventId)) == 1);
+        await Eventually.HoldsAsync(async () => await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Pending) == 1);
         Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
 
         // The cause goes away; the next retry issues the coupon and resolves the row.
         await stack.Database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
 
         Assert.Equal([99L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
-        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
-            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == 1);
+        await Eventually.HoldsAsync(async () => await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Resolved) == 1);
     }
 
     [Fact]
-    public async Task Two_retry_job_replicas_racing_over_the_same_failed_events_handle_each_exactly_once()
+    public async Task Two_retry_job_replicas_racing_over_the_same_failed_events_both_claim_rows_and_handle_each_exactly_once()
     {
-        const int rows = 400;
-        Assert.Equal(2, (await stack.Resources.ReplicaIdsAsync("retryjob")).Length);
+        const int rows = 600;
         var eventId = await stack.CreateEventAsync(quantity: rows);
-        var values = new StringBuilder();
-        for (var user = 1; user <= rows; user++)
-        {
-            if (user > 1) values.Append(',');
-            values.Append($"(UUID(), @e, {user}, 'test', 1, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
-        }
+        await using var replicas = await ReplicaLogs.FollowAsync(stack.App, "retryjob");
+        Assert.Equal(2, replicas.Lines.Count);
 
-        await stack.Database.ScalarAsync($"""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES {values}
-            """, ("@e", eventId));
+        await stack.Database.InsertFailedEventsAsync(eventId, Enumerable.Range(1, rows).Select(user => (long)user));
 
         Assert.Equal(rows, (await stack.Database.WaitForCouponsAsync(eventId, rows)).Count);
-        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
-            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 1", ("@e", eventId)) == rows);
+        await Eventually.HoldsAsync(async () => await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Resolved) == rows);
         // Each row was claimed once: one attempt added to the consumer's one. SKIP LOCKED at work.
-        Assert.Equal(rows, await stack.Database.ScalarAsync(
-            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND attempts = 2", ("@e", eventId)));
+        Assert.Equal(rows, await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Resolved, attempts: 2));
+        // And both replicas took their share: each logs every application it issues.
+        await Eventually.HoldsAsync(() => Task.FromResult(replicas.Count($"event {eventId})").Values.Sum() == rows));
+        var claimed = replicas.Count($"event {eventId})");
+        Assert.All(claimed.Values, count => Assert.True(count > 0, $"A replica issued nothing: {string.Join(", ", claimed)}"));
     }
 
     [Fact]
@@ -62,13 +54,9 @@ public sealed class RetryTests(StackFixture stack)
     {
         var eventId = $"p-{Guid.NewGuid():N}"[..20];
         // Nine attempts made, the event still missing: the tenth (the default maximum) parks it.
-        await stack.Database.ScalarAsync("""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES (UUID(), @e, 5, 'test', 9, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
-            """, ("@e", eventId));
+        await stack.Database.InsertFailedEventsAsync(eventId, [5L], attempts: 9);
 
-        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
-            "SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = 2 AND attempts = 10", ("@e", eventId)) == 1);
+        await Eventually.HoldsAsync(async () => await stack.Database.FailedEventCountAsync(eventId, FailedEventStatus.Parked, attempts: 10) == 1);
         Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
     }
 }

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using CouponEvent.Data.Messages;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,40 +10,19 @@ namespace CouponEvent.Tests.EndToEnd;
 /// <summary>A stack of its own with three consumer replicas in one consumer group.</summary>
 public sealed class ScaleOutTests : IAsyncLifetime
 {
-    private readonly ConcurrentDictionary<string, string> _lastAssignment = new();
-    private readonly CancellationTokenSource _stopWatching = new();
+    private const string AssignedMarker = "Assigned partitions ";
     private DistributedApplication _app = null!;
+    private ReplicaLogs _consumers = null!;
 
     public async Task InitializeAsync()
     {
         _app = await StackFixture.StartAsync(["--AppHost:Replicas:consumer=3"]);
-        var logs = _app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var replica in await new StackResources(_app).ReplicaIdsAsync("consumer")) _ = WatchAsync(logs, replica);
-    }
-
-    /// <summary>Each replica's console, as the dashboard shows it: the consumer logs every assignment it gets.</summary>
-    private async Task WatchAsync(ResourceLoggerService logs, string replica)
-    {
-        const string marker = "Assigned partitions ";
-        try
-        {
-            await foreach (var batch in logs.WatchAsync(replica).WithCancellation(_stopWatching.Token))
-            {
-                foreach (var line in batch)
-                {
-                    var at = line.Content.IndexOf(marker, StringComparison.Ordinal);
-                    if (at >= 0) _lastAssignment[replica] = line.Content[(at + marker.Length)..].Trim();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _consumers = await ReplicaLogs.FollowAsync(_app, "consumer");
     }
 
     public async Task DisposeAsync()
     {
-        await _stopWatching.CancelAsync();
+        await _consumers.DisposeAsync();
         await _app.DisposeAsync();
     }
 
@@ -51,20 +30,23 @@ public sealed class ScaleOutTests : IAsyncLifetime
     public async Task Three_consumer_replicas_share_the_partitions_and_the_race_still_ends_with_exactly_100_coupons()
     {
         using var client = _app.CreateHttpClient("applyapi");
-        var mysql = (await _app.GetConnectionStringAsync("coupondb"))!;
+        var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!, (await _app.GetConnectionStringAsync("kafka"))!);
 
         var race = await StackFixture.RaceAsync(client, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
 
         Assert.Equal(100, race.Count(HttpStatusCode.Accepted));
-        Assert.Equal(race.Accepted, await new CouponDatabase(mysql).WaitForCouponsAsync("default", expected: 100));
+        Assert.Equal(race.Accepted, await database.WaitForCouponsAsync("default", expected: 100));
 
-        // Each replica ends up with its own share of the six partitions.
-        await Eventually.HoldsAsync(() => Task.FromResult(
-            _lastAssignment.Count == 3 && Partitions().Count == 6 && _lastAssignment.Values.All(v => v.Length > 0)));
-        Assert.Equal(Enumerable.Range(0, 6), Partitions().Order());
-        Assert.All(_lastAssignment.Values, v => Assert.NotEmpty(v));
+        // Each replica ends up with its own share of the partitions (its console logs every assignment it gets).
+        await Eventually.HoldsAsync(() => Task.FromResult(LastAssignments() is { Count: 3 } last
+            && last.Values.All(p => p.Count > 0) && last.Values.Sum(p => p.Count) == Topics.CouponCreatePartitions));
+        Assert.Equal(Enumerable.Range(0, Topics.CouponCreatePartitions), LastAssignments().Values.SelectMany(p => p).Order());
     }
 
-    private List<int> Partitions() =>
-        _lastAssignment.Values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).ToList();
+    /// <summary>Each replica's latest assignment, as it logged it.</summary>
+    private Dictionary<string, List<int>> LastAssignments() => _consumers.Lines
+        .Select(r => (Replica: r.Key, Last: r.Value.LastOrDefault(line => line.Contains(AssignedMarker, StringComparison.Ordinal))))
+        .Where(r => r.Last is not null)
+        .ToDictionary(r => r.Replica, r => r.Last![(r.Last!.IndexOf(AssignedMarker, StringComparison.Ordinal) + AssignedMarker.Length)..]
+            .Trim().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList());
 }

@@ -1,9 +1,12 @@
+using System.Text;
+using CouponEvent.Data.Model;
 using MySqlConnector;
 
 namespace CouponEvent.Tests.Infrastructure;
 
 /// <summary>What the tests ask MySQL: the outcome the user cares about is rows.</summary>
-public sealed class CouponDatabase(string connectionString)
+/// <param name="kafkaBootstrapServers">The stack's Kafka, to know when the Consumer has written everything published.</param>
+public sealed class CouponDatabase(string connectionString, string kafkaBootstrapServers)
 {
     public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
     {
@@ -35,12 +38,54 @@ public sealed class CouponDatabase(string connectionString)
     public Task<long> CouponCountAsync(string eventId) =>
         ScalarAsync("SELECT COUNT(*) FROM coupons WHERE event_id = @e", ("@e", eventId));
 
-    /// <summary>Waits until the event has <paramref name="expected"/> coupon rows, then a moment more to catch any extra.</summary>
+    /// <summary>Failed events as the Consumer records them (one attempt made, due now), or in another state.</summary>
+    public async Task InsertFailedEventsAsync(string eventId, IEnumerable<(long UserId, Guid ApplicationId)> applications,
+        FailedEventStatus status = FailedEventStatus.Pending, int attempts = 1, TimeSpan dueIn = default)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand { Connection = connection };
+        var values = new StringBuilder();
+        foreach (var (i, (userId, applicationId)) in applications.Index())
+        {
+            values.Append(i == 0 ? "" : ",").Append($"(@a{i}, @e, @u{i}, 'injected by a test', @attempts, @status, @due, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
+            command.Parameters.AddWithValue($"@a{i}", applicationId.ToString());
+            command.Parameters.AddWithValue($"@u{i}", userId);
+        }
+        command.CommandText = $"""
+            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
+            VALUES {values}
+            """;
+        command.Parameters.AddWithValue("@e", eventId);
+        command.Parameters.AddWithValue("@attempts", attempts);
+        command.Parameters.AddWithValue("@status", (int)status);
+        command.Parameters.AddWithValue("@due", DateTime.UtcNow + dueIn);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public Task InsertFailedEventsAsync(string eventId, IEnumerable<long> users,
+        FailedEventStatus status = FailedEventStatus.Pending, int attempts = 1, TimeSpan dueIn = default) =>
+        InsertFailedEventsAsync(eventId, users.Select(u => (u, Guid.CreateVersion7())), status, attempts, dueIn);
+
+    public Task<long> FailedEventCountAsync(string eventId, FailedEventStatus status, int? attempts = null) =>
+        ScalarAsync("SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = @s AND (@a IS NULL OR attempts = @a)",
+            ("@e", eventId), ("@s", (int)status), ("@a", (object?)attempts ?? DBNull.Value));
+
+    /// <summary>
+    /// Waits until the event has <paramref name="expected"/> coupon rows and the Consumer has committed past every
+    /// message published by then, so that any extra row would be counted too; returns the users with a coupon.
+    /// </summary>
     public async Task<HashSet<long>> WaitForCouponsAsync(string eventId, int expected, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (await CouponCountAsync(eventId) < expected && DateTime.UtcNow < deadline) await Task.Delay(100);
-        await Task.Delay(300);
+        try
+        {
+            await Eventually.HoldsAsync(async () => await CouponCountAsync(eventId) >= expected, timeout);
+        }
+        catch (TimeoutException)
+        {
+            // The assertion on the rows says what is missing better than a timeout does.
+        }
+        await ConsumerProgress.WaitUntilCaughtUpAsync(kafkaBootstrapServers, timeout);
         return await CouponUsersAsync(eventId);
     }
 }

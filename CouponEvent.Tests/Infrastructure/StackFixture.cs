@@ -23,7 +23,7 @@ public sealed class StackFixture : IAsyncLifetime
     public string RedisConnectionString { get; private set; } = null!;
     public string KafkaBootstrapServers { get; private set; } = null!;
     public string MySqlConnectionString { get; private set; } = null!;
-    public CouponDatabase Database => new(MySqlConnectionString);
+    public CouponDatabase Database => new(MySqlConnectionString, KafkaBootstrapServers);
 
     /// <summary>Starts the AppHost's stack with <paramref name="args"/> and waits until every service is healthy.</summary>
     /// <remarks>Aspire's dashboard costs a process and every span exported: only the tests of the dashboard ask for it.</remarks>

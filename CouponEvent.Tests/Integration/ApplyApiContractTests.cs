@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
@@ -148,11 +149,8 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         var eventId = await stack.CreateEventAsync(quantity: 5);
         var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         // Admitted but not yet consumed: what Redis holds and MySQL does not.
-        await redis.GetDatabase().HashSetAsync($"coupon:{{{eventId}}}:winners", 3, Guid.NewGuid().ToString("N"));
-        await stack.Database.ScalarAsync("""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at)
-            VALUES (UUID(), @e, 4, 'test', 1, 0, UTC_TIMESTAMP(6) + INTERVAL 1 DAY, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
-            """, ("@e", eventId));
+        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 3, Guid.NewGuid().ToString("N"));
+        await stack.Database.InsertFailedEventsAsync(eventId, [4L], dueIn: TimeSpan.FromDays(1));
 
         Assert.Equal("none", await StatusAsync(eventId, 2));
         Assert.Equal("accepted", await StatusAsync(eventId, 3));

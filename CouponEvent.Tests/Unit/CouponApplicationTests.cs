@@ -20,12 +20,6 @@ public sealed class CouponApplicationTests
     }
 
     [Fact]
-    public void The_key_spreads_an_event_over_partitions_by_user()
-    {
-        Assert.Equal("default:42", CouponApplication.Create(Guid.NewGuid(), "default", 42, DateTimeOffset.UtcNow).Key);
-    }
-
-    [Fact]
     public void Unknown_fields_from_a_later_producer_are_ignored()
     {
         var json = $$"""{"version":1,"applicationId":"{{Guid.NewGuid()}}","eventId":"e1","userId":3,"admittedAt":"2026-11-24T06:00:00Z","channel":"web"}""";

@@ -1,0 +1,29 @@
+using Confluent.Kafka;
+using CouponEvent.Data.Messages;
+
+namespace CouponEvent.Tests.Infrastructure;
+
+/// <summary>How far the Consumer's group has got on <c>coupon_create</c>, as Kafka records it: its committed offsets.</summary>
+public static class ConsumerProgress
+{
+    /// <summary>
+    /// Waits until the group has committed past every message the topic holds now. The Consumer commits a message's
+    /// offset only after its row is written, so from then on every application published so far is in MySQL: a count
+    /// taken now is final, and an extra row would be in it.
+    /// </summary>
+    public static Task WaitUntilCaughtUpAsync(string bootstrapServers, TimeSpan? timeout = null) => Task.Run(async () =>
+    {
+        // Not subscribed: it only asks the group's coordinator, and never joins the group.
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = Topics.CouponConsumerGroup,
+            EnableAutoCommit = false,
+        }).Build();
+        var partitions = Enumerable.Range(0, Topics.CouponCreatePartitions).Select(p => new TopicPartition(Topics.CouponCreate, p)).ToList();
+        var ends = partitions.ToDictionary(p => p, p => probe.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+
+        await Eventually.HoldsAsync(() => Task.FromResult(probe.Committed(partitions, TimeSpan.FromSeconds(10))
+            .All(c => ends[c.TopicPartition] == 0 || c.Offset.Value >= ends[c.TopicPartition])), timeout);
+    });
+}
