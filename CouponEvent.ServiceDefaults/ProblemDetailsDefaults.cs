@@ -81,7 +81,8 @@ public static partial class ProblemDetailsDefaults
                 // System.Text.Json's own words name .NET types; the field and what is wrong with it are what a client needs.
                 JsonException { Path: { Length: > 2 } path } json when json.Message.Contains("could not be mapped", StringComparison.Ordinal)
                     => (path[2..], "Unknown field."),
-                JsonException { Path: { Length: > 2 } path } => (path[2..], "Not a value of this field's type (see the OpenAPI document)."),
+                JsonException { Path: { Length: > 2 } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+                    => (path[2..], "Not a value of this field's type (see the OpenAPI document)."),
                 JsonException json => ("body", $"Not valid JSON: {json.Message.Split(" Path:")[0]}"),
                 _ when bad.Message.Contains("body", StringComparison.Ordinal) => ("body", "A JSON object is required."),
                 _ => (ParameterName().Match(bad.Message) is { Success: true } match ? match.Groups["name"].Value : "request", bad.Message),
