@@ -13,7 +13,7 @@ public static class KafkaExtensions
     /// Settings under <c>Kafka:Producer</c> (any librdkafka property) override the defaults.
     /// </summary>
     public static IHostApplicationBuilder AddKafkaProducer(this IHostApplicationBuilder builder, string connectionName,
-        Action<ProducerConfig>? configure = null)
+        Action<ProducerConfig>? configure = null, Action<ProducerBuilder<string, byte[]>>? configureBuilder = null)
     {
         var config = new ProducerConfig(builder.Configuration.GetSection("Kafka:Producer").Get<Dictionary<string, string>>() ?? [])
         {
@@ -29,7 +29,12 @@ public static class KafkaExtensions
         config.SocketNagleDisable ??= true;
         configure?.Invoke(config);
 
-        builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(config).Build());
+        builder.Services.AddSingleton(_ =>
+        {
+            var producer = new ProducerBuilder<string, byte[]>(config);
+            configureBuilder?.Invoke(producer);
+            return producer.Build();
+        });
         builder.Services.AddKafkaHealthCheck(connectionName, config.BootstrapServers);
         return builder;
     }

@@ -15,7 +15,8 @@ internal static class Extensions
     {
         builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
         // Fail a publish after 5 s rather than hold the request: the user gets a 503 and may try again.
-        builder.AddKafkaProducer("kafka", kafka => kafka.MessageTimeoutMs ??= 5000);
+        builder.AddKafkaProducer("kafka", kafka => kafka.MessageTimeoutMs ??= 5000,
+            producer => producer.SetPartitioner(Topics.CouponCreate, WindowPartitioner.Choose));
         builder.AddCouponDatabase();
 
         builder.Services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();

@@ -62,7 +62,9 @@ public sealed class RaceTests(StackFixture stack)
     [Fact]
     public async Task One_events_applications_land_on_every_partition_so_every_consumer_replica_shares_its_race()
     {
-        var eventId = await stack.CreateEventAsync(quantity: 300);
+        // Long enough a race for the publishers' partitioning windows to go round every partition (WindowPartitioner).
+        const int users = 1000;
+        var eventId = await stack.CreateEventAsync(quantity: users);
         using var reader = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
         {
             BootstrapServers = stack.KafkaBootstrapServers,
@@ -72,8 +74,8 @@ public sealed class RaceTests(StackFixture stack)
         var partitions = Enumerable.Range(0, Topics.CouponCreatePartitions).Select(p => new TopicPartition(Topics.CouponCreate, p)).ToList();
         var starts = partitions.Select(p => new TopicPartitionOffset(p, reader.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
 
-        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 300).Select(i => (long)i).ToList());
-        Assert.Equal(300, race.Accepted.Count);
+        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList());
+        Assert.Equal(users, race.Accepted.Count);
 
         // Every message published since, read back partition by partition; this event's, counted per partition.
         var ends = partitions.ToDictionary(p => p, p => reader.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
@@ -88,7 +90,7 @@ public sealed class RaceTests(StackFixture stack)
                 perPartition[message.Partition.Value] = perPartition.GetValueOrDefault(message.Partition.Value) + 1;
         }
 
-        Assert.Equal(300, perPartition.Values.Sum());
+        Assert.Equal(users, perPartition.Values.Sum());
         Assert.Equal(Enumerable.Range(0, Topics.CouponCreatePartitions), perPartition.Keys.Order());
     }
 
