@@ -83,6 +83,9 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
         if (!await Db.StringSetAsync(EventKeys.Recovering(e.Id), token, RecoveryLockExpiry, When.NotExists)) return null;
         try
         {
+            // Another instance may have finished this recovery since we looked: redoing it would merge nothing and
+            // overwrite the count of what it put back with 0.
+            if ((await StatesAsync([e.Id]))[0].Kind == EventStateKind.Verified) return null;
             foreach (var chunk in winners.Chunk(1000))
             {
                 var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript,
