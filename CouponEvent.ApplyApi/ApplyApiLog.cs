@@ -23,8 +23,8 @@ internal static partial class ApplyApiLog
     [LoggerMessage(1007, LogLevel.Information, "Event {EventId} changed: asking Redis again")]
     public static partial void SoldOutForgotten(ILogger logger, string eventId);
 
-    [LoggerMessage(1008, LogLevel.Warning, "Could not read the winners of sold-out event {EventId}; Redis keeps answering: {Reason}")]
-    public static partial void SoldOutLearnFailed(ILogger logger, string eventId, string reason);
+    [LoggerMessage(1008, LogLevel.Warning, "Could not read event {EventId} to remember its answers; Redis keeps answering: {Reason}")]
+    public static partial void RememberFailed(ILogger logger, string eventId, string reason);
 
     [LoggerMessage(1010, LogLevel.Warning, "Redis's replicas did not acknowledge application {ApplicationId} (user {UserId}, event {EventId}) in time; slot released")]
     public static partial void ReplicasDidNotAcknowledge(ILogger logger, Guid applicationId, string eventId, long userId);

@@ -7,48 +7,100 @@ using StackExchange.Redis;
 namespace CouponEvent.ApplyApi.Admission;
 
 /// <summary>
-/// The sold-out events this instance knows of, with their winners, so that the burst that follows the last
-/// coupon is answered (410, or 409 for a winner) without a Redis round trip.
+/// The answers this instance can give without a Redis round trip: 409 to a user it has seen admitted, and, once an
+/// event is sold out, 410 to everyone else. The burst of repeats and of latecomers is answered from memory.
 /// </summary>
 /// <remarks>
-/// An event is learnt when the script answers "sold out", from one read of its winners. Only a change announced on
-/// <see cref="EventKeys.Changes"/> (a released slot, a rewritten or rebuilt event) can reopen it: the entry is
-/// dropped on the announcement, and a check every <see cref="SoldOutOptions.CheckInterval"/> that the winner count
-/// has not moved covers an announcement lost with a connection. Near the event's closing time Redis answers again,
-/// since the window is judged on Redis's clock.
+/// <para>
+/// A winner is remembered when this instance admitted them (202) or Redis answered them "already applied". A sold-out
+/// event is learnt when the script answers "sold out", from one read of its winners.
+/// </para>
+/// <para>
+/// Only a change announced on <see cref="EventKeys.Changes"/> (a released slot, a rewritten or recovered event) can
+/// make a winner a non-winner or reopen an event: the event's memory is dropped on the announcement. An announcement
+/// lost with a connection is covered every <see cref="SoldOutOptions.CheckInterval"/>: a sold-out event whose winner
+/// count moved is dropped, and the winners remembered before the sell-out are forgotten and learnt again (each costs
+/// at most one Redis answer per interval). Within <see cref="ClockMargin"/> of an event's closing time Redis answers
+/// again, since the window is judged on Redis's clock.
+/// </para>
 /// </remarks>
-public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOutOptions> options, TimeProvider time,
-    ILogger<SoldOutEvents> logger) : BackgroundService
+public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<SoldOutOptions> options, TimeProvider time,
+    ILogger<RememberedAnswers> logger) : BackgroundService
 {
     private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, SoldOut> _events = new();
+    private readonly ConcurrentDictionary<string, SoldOut> _soldOut = new();
+    private readonly ConcurrentDictionary<string, Winners> _winners = new();
     private readonly ConcurrentDictionary<string, byte> _learning = new();
     private long _changes;
 
     private sealed record SoldOut(HashSet<long> Winners, DateTimeOffset? ClosesAt);
 
-    /// <summary>The answer for an event known to be sold out; null when Redis must decide.</summary>
-    internal AdmissionOutcome? Answer(string eventId, long userId)
+    /// <summary>Winners seen before the sell-out; <see cref="Users"/> starts afresh every check interval.</summary>
+    private sealed class Winners(DateTimeOffset? closesAt)
     {
-        if (!_events.TryGetValue(eventId, out var soldOut)) return null;
-        if (soldOut.ClosesAt is { } closes && time.GetUtcNow() >= closes - ClockMargin) return null;
-        return soldOut.Winners.Contains(userId) ? AdmissionOutcome.Duplicate : AdmissionOutcome.SoldOut;
+        public DateTimeOffset? ClosesAt { get; } = closesAt;
+        public volatile ConcurrentDictionary<long, byte> Users = new();
     }
 
-    /// <summary>The script answered "sold out": learn the event in the background, once.</summary>
+    /// <summary>The answer this instance already knows; null when Redis must decide.</summary>
+    internal AdmissionOutcome? Answer(string eventId, long userId)
+    {
+        if (_soldOut.TryGetValue(eventId, out var soldOut))
+        {
+            if (NearClosing(soldOut.ClosesAt)) return null;
+            return soldOut.Winners.Contains(userId) ? AdmissionOutcome.Duplicate : AdmissionOutcome.SoldOut;
+        }
+        return _winners.TryGetValue(eventId, out var winners) && !NearClosing(winners.ClosesAt) && winners.Users.ContainsKey(userId)
+            ? AdmissionOutcome.Duplicate
+            : null;
+    }
+
+    private bool NearClosing(DateTimeOffset? closesAt) => closesAt is { } closes && time.GetUtcNow() >= closes - ClockMargin;
+
+    /// <summary>Counts the announced changes: taken before asking Redis, it tells whether one came in since.</summary>
+    internal long Changes => Interlocked.Read(ref _changes);
+
+    /// <summary>
+    /// Redis said this user holds a slot (admitted now, or before). <paramref name="changesBefore"/>: <see cref="Changes"/>
+    /// before Redis was asked; a change announced since may have released the slot already.
+    /// </summary>
+    internal void Admitted(string eventId, long userId, long changesBefore)
+    {
+        if (Changes != changesBefore) return;
+        if (_winners.TryGetValue(eventId, out var winners))
+        {
+            var users = winners.Users;
+            if (users.Count < options.Value.MaxCachedWinners) users.TryAdd(userId, 0);
+        }
+        else
+        {
+            Learn(eventId, LearnClosingAsync);
+        }
+    }
+
+    /// <summary>The script answered "sold out": learn the event's winners in the background, once.</summary>
     internal void Noticed(string eventId)
     {
-        if (_events.ContainsKey(eventId) || !_learning.TryAdd(eventId, 0)) return;
+        if (!_soldOut.ContainsKey(eventId)) Learn(eventId, LearnSoldOutAsync);
+    }
+
+    public bool IsSoldOut(string eventId) => _soldOut.ContainsKey(eventId);
+
+    public bool RemembersWinnersOf(string eventId) => _winners.ContainsKey(eventId);
+
+    private void Learn(string eventId, Func<string, Task> learn)
+    {
+        if (!_learning.TryAdd(eventId, 0)) return;
         _ = Task.Run(async () =>
         {
             try
             {
-                await LearnAsync(eventId);
+                await learn(eventId);
             }
             catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
             {
-                ApplyApiLog.SoldOutLearnFailed(logger, eventId, ex.Message);
+                ApplyApiLog.RememberFailed(logger, eventId, ex.Message);
             }
             finally
             {
@@ -57,13 +109,20 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
         });
     }
 
-    public bool IsKnown(string eventId) => _events.ContainsKey(eventId);
+    /// <summary>What remembering an event's winners needs besides them: when it closes.</summary>
+    private async Task LearnClosingAsync(string eventId)
+    {
+        var changesBefore = Interlocked.Read(ref _changes);
+        var meta = await redis.GetDatabase().HashGetAsync(EventKeys.Meta(eventId), [EventKeys.Fields.Quantity, EventKeys.Fields.Closes]);
+        if (meta[0].IsNull || Interlocked.Read(ref _changes) != changesBefore) return;
+        _winners.TryAdd(eventId, new Winners(meta[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)meta[1])));
+    }
 
-    private async Task LearnAsync(string eventId)
+    private async Task LearnSoldOutAsync(string eventId)
     {
         var changesBefore = Interlocked.Read(ref _changes);
         var db = redis.GetDatabase();
-        var meta = await db.HashGetAsync(EventKeys.Meta(eventId), ["quantity", "closes"]);
+        var meta = await db.HashGetAsync(EventKeys.Meta(eventId), [EventKeys.Fields.Quantity, EventKeys.Fields.Closes]);
         if (meta[0].IsNull || (long)meta[0] > options.Value.MaxCachedWinners) return;
         var quantity = (long)meta[0];
 
@@ -78,14 +137,16 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
         if (await db.HashLengthAsync(EventKeys.Winners(eventId)) != winners.Count) return;
 
         DateTimeOffset? closes = meta[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)meta[1]);
-        _events[eventId] = new SoldOut(winners, closes);
+        _soldOut[eventId] = new SoldOut(winners, closes);
+        _winners.TryRemove(eventId, out _);
         ApplyApiLog.SoldOutLearnt(logger, eventId, winners.Count);
     }
 
     private void Forget(string eventId)
     {
         Interlocked.Increment(ref _changes);
-        if (_events.TryRemove(eventId, out _)) ApplyApiLog.SoldOutForgotten(logger, eventId);
+        _winners.TryRemove(eventId, out _);
+        if (_soldOut.TryRemove(eventId, out _)) ApplyApiLog.SoldOutForgotten(logger, eventId);
     }
 
     private async Task<bool> TrySubscribeAsync()
@@ -111,10 +172,11 @@ public sealed class SoldOutEvents(IConnectionMultiplexer redis, IOptions<SoldOut
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                // Redis away at start-up: keep trying; meanwhile the check below is the only way to learn of a change.
+                // Redis away at start-up: keep trying; meanwhile the checks below are the only way to learn of a change.
                 if (!subscribed) subscribed = await TrySubscribeAsync();
+                foreach (var winners in _winners.Values) winners.Users = new();
                 // The fallback for a lost announcement: a count that moved means the event may be open again.
-                foreach (var (eventId, soldOut) in _events)
+                foreach (var (eventId, soldOut) in _soldOut)
                 {
                     try
                     {

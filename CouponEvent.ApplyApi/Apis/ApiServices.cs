@@ -6,11 +6,11 @@ using StackExchange.Redis;
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>What the apply handler needs, passed with [AsParameters].</summary>
-public sealed class ApplyServices(EventAdmission admission, ReplicaAcknowledgement replicas, SoldOutEvents soldOut,
+public sealed class ApplyServices(EventAdmission admission, ReplicaAcknowledgement replicas, RememberedAnswers remembered,
     ApplicationPublisher publisher, KnownEvents known, TimeProvider time, ILogger<ApplyServices> logger)
 {
     public ReplicaAcknowledgement Replicas { get; } = replicas;
-    public SoldOutEvents SoldOut { get; } = soldOut;
+    public RememberedAnswers Remembered { get; } = remembered;
     public KnownEvents Known { get; } = known;
     public EventAdmission Admission { get; } = admission;
     public ApplicationPublisher Publisher { get; } = publisher;

@@ -82,9 +82,10 @@ public static class EventsApi
         Activity.Current?.SetTag("coupon.application_id", applicationId.ToString());
         AdmissionOutcome outcome;
         long position = 0;
-        if (services.SoldOut.Answer(eventId, userId) is { } known)
+        var changesBefore = services.Remembered.Changes;
+        if (services.Remembered.Answer(eventId, userId) is { } known)
         {
-            // The burst after the last coupon: answered from memory, Redis is not asked.
+            // A repeat by a known winner, or the burst after the last coupon: answered from memory, Redis is not asked.
             outcome = known;
         }
         else
@@ -101,7 +102,8 @@ public static class EventsApi
                 return Rejected(Problems.Unavailable("Redis"), "unavailable",
                     services.Known.Contains(eventId) ? eventId : null);
             }
-            if (outcome == AdmissionOutcome.SoldOut) services.SoldOut.Noticed(eventId);
+            if (outcome == AdmissionOutcome.SoldOut) services.Remembered.Noticed(eventId);
+            else if (outcome == AdmissionOutcome.Duplicate) services.Remembered.Admitted(eventId, userId, changesBefore);
         }
 
         switch (outcome)
@@ -140,6 +142,7 @@ public static class EventsApi
         switch (await services.Publisher.PublishAsync(application))
         {
             case PublishOutcome.Acknowledged:
+                services.Remembered.Admitted(eventId, userId, changesBefore);
                 ApplyApiTelemetry.Count("admitted", eventId);
                 return TypedResults.Accepted($"/api/events/{eventId}/applications/{userId}",
                     new ApplicationAccepted(eventId, userId, ApplicationStatus.Accepted, position, applicationId));

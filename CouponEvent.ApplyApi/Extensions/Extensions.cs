@@ -33,8 +33,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<ApplicationPublisher>();
         builder.Services.AddOptions<SoldOutOptions>().BindConfiguration("SoldOut").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<SoldOutEvents>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SoldOutEvents>());
+        builder.Services.AddSingleton<RememberedAnswers>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RememberedAnswers>());
         builder.Services.AddScoped<EventCatalog>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
         var kafka = builder.GetKafkaConsumerConfig("kafka");

@@ -13,7 +13,10 @@ using StackExchange.Redis;
 
 namespace CouponEvent.Tests.Integration;
 
-/// <summary>The sold-out short circuit: the burst after the last coupon is answered from memory, and a reopened event is noticed.</summary>
+/// <summary>
+/// Answers from memory: a known winner's repeat and the burst after the last coupon are answered without Redis, and a
+/// released slot or a reopened event is noticed.
+/// </summary>
 [Collection("stack")]
 public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
 {
@@ -30,25 +33,15 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         using var client = factory.CreateClient();
         var eventId = await SellOutAsync(client, factory, quantity: 3);
 
-        // Every run of the admission script in this instance records its duration. (Counting scripts on the Redis
-        // server would count every other instance's and every event's background checks too.)
-        var scripts = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument == ApplyApiTelemetry.AdmissionDuration) l.EnableMeasurementEvents(instrument);
-            },
-        };
-        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref scripts));
-        listener.Start();
         var answers = new List<HttpStatusCode>();
-        for (var user = 1; user <= 200; user++)
+        var scripts = await CountAdmissionScriptsAsync(async () =>
         {
-            using var response = await StackFixture.ApplyAsync(client, eventId, user);
-            answers.Add(response.StatusCode);
-        }
-        listener.Dispose();
+            for (var user = 1; user <= 200; user++)
+            {
+                using var response = await StackFixture.ApplyAsync(client, eventId, user);
+                answers.Add(response.StatusCode);
+            }
+        });
 
         Assert.Equal([HttpStatusCode.Conflict, HttpStatusCode.Conflict, HttpStatusCode.Conflict], answers.Take(3));
         Assert.All(answers.Skip(3), status => Assert.Equal(HttpStatusCode.Gone, status));
@@ -71,8 +64,8 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), 2))!;
         Assert.Equal(1, (long)await db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
             [EventKeys.Winners(eventId), EventKeys.Pending(eventId)], [2, applicationId, eventId]));
-        var soldOut = factory.Services.GetRequiredService<SoldOutEvents>();
-        await Eventually.HoldsAsync(() => Task.FromResult(!soldOut.IsKnown(eventId)), TimeSpan.FromSeconds(30));
+        var soldOut = factory.Services.GetRequiredService<RememberedAnswers>();
+        await Eventually.HoldsAsync(() => Task.FromResult(!soldOut.IsSoldOut(eventId)), TimeSpan.FromSeconds(30));
 
         using var reopened = await StackFixture.ApplyAsync(client, eventId, 100);
         Assert.Equal(HttpStatusCode.Accepted, reopened.StatusCode);
@@ -89,11 +82,107 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
 
         // A slot freed behind the instances' back: no announcement on the channel.
         await _redis.GetDatabase().HashDeleteAsync(EventKeys.Winners(eventId), 1);
-        var soldOut = factory.Services.GetRequiredService<SoldOutEvents>();
-        await Eventually.HoldsAsync(() => Task.FromResult(!soldOut.IsKnown(eventId)), TimeSpan.FromSeconds(5));
+        var soldOut = factory.Services.GetRequiredService<RememberedAnswers>();
+        await Eventually.HoldsAsync(() => Task.FromResult(!soldOut.IsSoldOut(eventId)), TimeSpan.FromSeconds(5));
 
         using var response = await StackFixture.ApplyAsync(client, eventId, 500);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Before_the_sell_out_a_known_winner_gets_409_from_memory_without_running_the_admission_script()
+    {
+        // Remembered winners are forgotten every check interval: a minute away here.
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("SoldOut:CheckInterval", "00:01:00"));
+        using var client = factory.CreateClient();
+        var eventId = await AdmitRememberedAsync(client, factory, quantity: 100, users: 5);
+
+        var answers = new List<HttpStatusCode>();
+        var scripts = await CountAdmissionScriptsAsync(async () =>
+        {
+            for (var user = 2; user <= 5; user++)
+            {
+                using var response = await StackFixture.ApplyAsync(client, eventId, user);
+                answers.Add(response.StatusCode);
+            }
+        });
+
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Conflict, status));
+        Assert.Equal(0, scripts);
+        Assert.Equal(5, await CountAsync(client, eventId));
+    }
+
+    [Fact]
+    public async Task A_remembered_winner_whose_slot_is_released_can_apply_again_at_once()
+    {
+        // The periodic forgetting is a minute away: only the release's announcement can make the winner apply again.
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("SoldOut:CheckInterval", "00:01:00"));
+        using var client = factory.CreateClient();
+        var eventId = await AdmitRememberedAsync(client, factory, quantity: 100, users: 3);
+
+        var db = _redis.GetDatabase();
+        var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), 2))!;
+        Assert.Equal(1, (long)await db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
+            [EventKeys.Winners(eventId), EventKeys.Pending(eventId)], [2, applicationId, eventId]));
+        var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
+        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, 2) is null), TimeSpan.FromSeconds(30));
+
+        using var again = await StackFixture.ApplyAsync(client, eventId, 2);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_winner_freed_without_an_announcement_is_forgotten_by_the_periodic_check()
+    {
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("SoldOut:CheckInterval", "00:00:00.200"));
+        using var client = factory.CreateClient();
+        var eventId = await AdmitRememberedAsync(client, factory, quantity: 100, users: 3);
+
+        // A slot freed behind the instances' back: no announcement on the channel.
+        await _redis.GetDatabase().HashDeleteAsync(EventKeys.Winners(eventId), 3);
+        var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
+        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, 3) is null), TimeSpan.FromSeconds(5));
+
+        using var response = await StackFixture.ApplyAsync(client, eventId, 3);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>
+    /// Creates an event and admits users 1..<paramref name="users"/> through this instance, once it remembers the event's
+    /// winners (the first admission makes it learn the event), so that it remembers users 2..<paramref name="users"/>.
+    /// </summary>
+    private async Task<string> AdmitRememberedAsync(HttpClient client, ApplyApiFactory factory, int quantity, int users)
+    {
+        var eventId = await stack.CreateEventAsync(quantity);
+        var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
+        using (var first = await StackFixture.ApplyAsync(client, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        await Eventually.HoldsAsync(() => Task.FromResult(remembered.RemembersWinnersOf(eventId)), TimeSpan.FromSeconds(10));
+        for (var user = 2; user <= users; user++)
+        {
+            using var admitted = await StackFixture.ApplyAsync(client, eventId, user);
+            Assert.Equal(HttpStatusCode.Accepted, admitted.StatusCode);
+        }
+        return eventId;
+    }
+
+    /// <summary>
+    /// Runs of the admission script in this instance while <paramref name="act"/> runs (each records its duration;
+    /// counting scripts on the Redis server would count every other instance's and every event's background checks too).
+    /// </summary>
+    private static async Task<int> CountAdmissionScriptsAsync(Func<Task> act)
+    {
+        var scripts = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument == ApplyApiTelemetry.AdmissionDuration) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref scripts));
+        listener.Start();
+        await act();
+        return scripts;
     }
 
     /// <summary>Creates an event, fills it with users 1..quantity, and waits until this instance has learnt it is sold out.</summary>
@@ -107,8 +196,8 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         }
         using var first = await StackFixture.ApplyAsync(client, eventId, quantity + 1);
         Assert.Equal(HttpStatusCode.Gone, first.StatusCode);
-        var soldOut = factory.Services.GetRequiredService<SoldOutEvents>();
-        await Eventually.HoldsAsync(() => Task.FromResult(soldOut.IsKnown(eventId)), TimeSpan.FromSeconds(10));
+        var soldOut = factory.Services.GetRequiredService<RememberedAnswers>();
+        await Eventually.HoldsAsync(() => Task.FromResult(soldOut.IsSoldOut(eventId)), TimeSpan.FromSeconds(10));
         return eventId;
     }
 
