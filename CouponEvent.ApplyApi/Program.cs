@@ -11,7 +11,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseAuthentication();
+// No UseAuthentication(): only the admin policy authenticates, with its own scheme, so the apply path never runs it.
 app.UseAuthorization();
 app.UseRateLimiter();
 

@@ -75,11 +75,11 @@ public static class EventsApi
         if (body is null) return Rejected(problem!, "rejected");
 
         var userId = body.UserId;
-        var applicationId = Guid.CreateVersion7();
-        // Searchable on the request's span: who applied, to what, under which application id.
-        Activity.Current?.SetTag("coupon.event_id", eventId);
-        Activity.Current?.SetTag("coupon.user_id", userId);
-        Activity.Current?.SetTag("coupon.application_id", applicationId.ToString());
+        // Searchable on the request's span: who applied, to what, and (once Redis is asked) under which application id.
+        var span = Activity.Current;
+        span?.SetTag("coupon.event_id", eventId);
+        span?.SetTag("coupon.user_id", userId);
+        var applicationId = Guid.Empty;
         AdmissionOutcome outcome;
         long position = 0;
         var changesBefore = services.Remembered.Changes;
@@ -90,6 +90,8 @@ public static class EventsApi
         }
         else
         {
+            applicationId = Guid.CreateVersion7();
+            span?.SetTag("coupon.application_id", applicationId.ToString());
             try
             {
                 (outcome, position) = await services.Admission.AdmitAsync(eventId, userId, applicationId);
