@@ -26,6 +26,8 @@ cleanup() {
   # SIGTERM: background jobs of a non-interactive shell ignore SIGINT. The AppHost stops everything on either.
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # DCP stops the services after the AppHost has gone: wait, so that the next run does not share the cores with them.
+  for _ in $(seq 30); do pgrep -f 'CouponEvent\.[A-Za-z]+/bin/' >/dev/null || break; sleep 1; done
   rm -rf "$work"
 }
 trap cleanup EXIT
