@@ -36,11 +36,18 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
 
     private sealed record SoldOut(HashSet<long> Winners, DateTimeOffset? ClosesAt);
 
-    /// <summary>Winners seen before the sell-out; <see cref="Users"/> starts afresh every check interval.</summary>
+    /// <summary>Winners seen before the sell-out; <see cref="Current"/> starts afresh every check interval.</summary>
     private sealed class Winners(DateTimeOffset? closesAt)
     {
         public DateTimeOffset? ClosesAt { get; } = closesAt;
-        public volatile ConcurrentDictionary<long, byte> Users = new();
+        public volatile UserSet Current = new();
+    }
+
+    /// <summary>A set with its own count: <see cref="ConcurrentDictionary{TKey,TValue}.Count"/> takes every lock of the set.</summary>
+    private sealed class UserSet
+    {
+        public readonly ConcurrentDictionary<long, byte> Users = new();
+        public int Count;
     }
 
     /// <summary>The answer this instance already knows; null when Redis must decide.</summary>
@@ -51,7 +58,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
             if (NearClosing(soldOut.ClosesAt)) return null;
             return soldOut.Winners.Contains(userId) ? AdmissionOutcome.Duplicate : AdmissionOutcome.SoldOut;
         }
-        return _winners.TryGetValue(eventId, out var winners) && !NearClosing(winners.ClosesAt) && winners.Users.ContainsKey(userId)
+        return _winners.TryGetValue(eventId, out var winners) && !NearClosing(winners.ClosesAt) && winners.Current.Users.ContainsKey(userId)
             ? AdmissionOutcome.Duplicate
             : null;
     }
@@ -70,8 +77,8 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (Changes != changesBefore) return;
         if (_winners.TryGetValue(eventId, out var winners))
         {
-            var users = winners.Users;
-            if (users.Count < options.Value.MaxCachedWinners) users.TryAdd(userId, 0);
+            var set = winners.Current;
+            if (Volatile.Read(ref set.Count) < options.Value.MaxCachedWinners && set.Users.TryAdd(userId, 0)) Interlocked.Increment(ref set.Count);
         }
         else
         {
@@ -174,7 +181,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
             {
                 // Redis away at start-up: keep trying; meanwhile the checks below are the only way to learn of a change.
                 if (!subscribed) subscribed = await TrySubscribeAsync();
-                foreach (var winners in _winners.Values) winners.Users = new();
+                foreach (var winners in _winners.Values) winners.Current = new();
                 // The fallback for a lost announcement: a count that moved means the event may be open again.
                 foreach (var (eventId, soldOut) in _soldOut)
                 {
