@@ -43,6 +43,8 @@ wait "$perf_pid" "$wrk_pid"
 
 cp "$work/perf.data" "$out/profile-$scenario.perf.data"
 set +o pipefail
+# perf pads its columns; .NET's frames carry their tier.
+tidy() { sed -E 's/ +- +- *$//; s/ +$//; s/\[(OptimizedTier1|Optimized)\]//' | cut -c1-180; }
 {
   echo "# Profile: $scenario, wrk -t2 -c64 against ApplyApi's own port, $seconds s"
   echo
@@ -57,13 +59,13 @@ set +o pipefail
   echo "ApplyApi's CPU by function, self time (perf report --no-children), top 40:"
   echo
   echo '```'
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | tidy | head -40
   echo '```'
   echo
   echo "ApplyApi's CPU by shared object (perf report --sort dso):"
   echo
   echo '```'
-  perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+  perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | tidy | head -15
   echo '```'
 } >"$work/profile.md"
 cp "$work/profile.md" "$out/profile-$scenario.md"
