@@ -116,22 +116,27 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         });
     }
 
+    /// <summary>The event's quantity and closing time as Redis holds them; null when Redis has no state for it.</summary>
+    private async Task<(long Quantity, DateTimeOffset? ClosesAt)?> ReadEventAsync(string eventId)
+    {
+        var meta = await redis.GetDatabase().HashGetAsync(EventKeys.Meta(eventId), [EventKeys.Fields.Quantity, EventKeys.Fields.Closes]);
+        if (meta[0].IsNull) return null;
+        return ((long)meta[0], meta[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)meta[1]));
+    }
+
     /// <summary>What remembering an event's winners needs besides them: when it closes.</summary>
     private async Task LearnClosingAsync(string eventId)
     {
-        var changesBefore = Interlocked.Read(ref _changes);
-        var meta = await redis.GetDatabase().HashGetAsync(EventKeys.Meta(eventId), [EventKeys.Fields.Quantity, EventKeys.Fields.Closes]);
-        if (meta[0].IsNull || Interlocked.Read(ref _changes) != changesBefore) return;
-        _winners.TryAdd(eventId, new Winners(meta[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)meta[1])));
+        var changesBefore = Changes;
+        if (await ReadEventAsync(eventId) is not { } e || Changes != changesBefore) return;
+        _winners.TryAdd(eventId, new Winners(e.ClosesAt));
     }
 
     private async Task LearnSoldOutAsync(string eventId)
     {
-        var changesBefore = Interlocked.Read(ref _changes);
+        var changesBefore = Changes;
+        if (await ReadEventAsync(eventId) is not { } e || e.Quantity > options.Value.MaxCachedWinners) return;
         var db = redis.GetDatabase();
-        var meta = await db.HashGetAsync(EventKeys.Meta(eventId), [EventKeys.Fields.Quantity, EventKeys.Fields.Closes]);
-        if (meta[0].IsNull || (long)meta[0] > options.Value.MaxCachedWinners) return;
-        var quantity = (long)meta[0];
 
         var winners = new HashSet<long>();
         await foreach (var entry in db.HashScanAsync(EventKeys.Winners(eventId), pageSize: 10_000))
@@ -140,11 +145,10 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         }
         // A slot released while reading is announced, and HSCAN returns every field present throughout:
         // no announcement since we began and the count at the quantity means the set is exact.
-        if (winners.Count < quantity || Interlocked.Read(ref _changes) != changesBefore) return;
+        if (winners.Count < e.Quantity || Changes != changesBefore) return;
         if (await db.HashLengthAsync(EventKeys.Winners(eventId)) != winners.Count) return;
 
-        DateTimeOffset? closes = meta[1].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)meta[1]);
-        _soldOut[eventId] = new SoldOut(winners, closes);
+        _soldOut[eventId] = new SoldOut(winners, e.ClosesAt);
         _winners.TryRemove(eventId, out _);
         ApplyApiLog.SoldOutLearnt(logger, eventId, winners.Count);
     }
