@@ -43,25 +43,29 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    /// <summary>The trace's spans as the dashboard holds them (OTLP JSON), once <paramref name="complete"/> says so.</summary>
-    private async Task<string> TraceAsync(string traceId, Func<string, bool> complete)
+    /// <summary>
+    /// Waits until the dashboard's copy of the trace (OTLP JSON) holds every one of <paramref name="expected"/>, then
+    /// asserts each, so that a failure names what is missing.
+    /// </summary>
+    private async Task AssertTraceHoldsAsync(string traceId, params string[] expected)
     {
         var json = "";
         try
         {
-            // Each service exports on its own schedule: wait for all of them.
+            // Each service exports on its own schedule, and a parent span ends (and is exported) after its children.
             await Eventually.HoldsAsync(async () =>
             {
                 using var response = await _telemetry.GetAsync($"/api/telemetry/spans?traceId={traceId}");
                 json = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : $"{(int)response.StatusCode}";
-                return complete(json);
+                return expected.All(json.Contains);
             }, TimeSpan.FromSeconds(30));
         }
         catch (TimeoutException)
         {
             // The assertions say what is missing.
         }
-        return json;
+        foreach (var text in expected)
+            Assert.Contains(text, json);
     }
 
     [Fact]
@@ -77,13 +81,10 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         using (var accepted = await _applyApi.SendAsync(request))
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
 
-        var spans = await TraceAsync(traceId, json => json.Contains("\"coupon_create process\"") && json.Contains("\"EVALSHA admit\""));
-        Assert.Contains("\"POST /api/events/{eventId}/applications\"", spans);
-        Assert.Contains("\"EVALSHA admit\"", spans);
-        Assert.Contains("\"coupon_create process\"", spans);
-        Assert.Contains("\"applyapi\"", spans);
-        Assert.Contains("\"consumer\"", spans);
-        Assert.Contains("\"4242\"", spans); // coupon.user_id: findable by its attributes
+        await AssertTraceHoldsAsync(traceId,
+            "\"POST /api/events/{eventId}/applications\"", "\"EVALSHA admit\"", "\"coupon_create process\"",
+            "\"applyapi\"", "\"consumer\"",
+            "\"4242\""); // coupon.user_id: findable by its attributes
 
         // The page opens on the traces, with no error banner, and lists the winner's trace.
         var (playwright, browser) = await Chromium.LaunchAsync();
@@ -142,12 +143,9 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         await database.ScalarAsync("INSERT INTO events (id, name, quantity, created_at) VALUES (@e, 'late', 1, UTC_TIMESTAMP(6))", ("@e", eventId));
         Assert.Equal([42L], await database.WaitForCouponsAsync(eventId, expected: 1));
 
-        var spans = await TraceAsync(traceId, json => json.Contains("\"failed_event retry\"") && json.Contains("\"coupon_create process\""));
-        Assert.Contains("\"coupon_create process\"", spans);
-        Assert.Contains("\"failed_event retry\"", spans);
-        Assert.Contains("\"consumer\"", spans);
-        Assert.Contains("\"retryjob\"", spans);
-        Assert.Contains("\"issued\"", spans); // coupon.retry.result
+        await AssertTraceHoldsAsync(traceId,
+            "\"coupon_create process\"", "\"failed_event retry\"", "\"consumer\"", "\"retryjob\"",
+            "\"issued\""); // coupon.retry.result
     }
 
     [Fact]
