@@ -14,15 +14,27 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     internal async Task<(AdmissionOutcome Outcome, long Position)> AdmitAsync(string eventId, long userId, Guid applicationId)
     {
         // No Redis instrumentation package is served here: the span is ours, named as OpenTelemetry's database conventions say.
-        using var activity = ApplyApiTelemetry.Source.StartActivity("EVALSHA admit", ActivityKind.Client);
+        using var activity = ApplyApiTelemetry.Source.StartActivity("FCALL admit", ActivityKind.Client);
         activity?.SetTag("db.system.name", "redis");
-        activity?.SetTag("db.operation.name", "EVALSHA");
+        activity?.SetTag("db.operation.name", "FCALL");
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = (long)await Db.ScriptEvaluateAsync(AdmissionScripts.Admit,
-                [EventKeys.Meta(eventId), EventKeys.Winners(eventId)],
-                [userId, applicationId.ToString("N")]);
+            // Keys as RedisKey, so that the client routes the call by their slot as it does a script's.
+            object[] call = [AdmissionScripts.AdmitFunction, 2, (RedisKey)EventKeys.Meta(eventId), (RedisKey)EventKeys.Winners(eventId),
+                userId, applicationId.ToString("N")];
+            RedisResult reply;
+            try
+            {
+                reply = await Db.ExecuteAsync("FCALL", call);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("ERR Function not found", StringComparison.Ordinal))
+            {
+                // A Redis that started empty, or whose functions were flushed: load the library (idempotent) and call again.
+                await Db.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", AdmissionScripts.Library);
+                reply = await Db.ExecuteAsync("FCALL", call);
+            }
+            var result = (long)reply;
             var outcome = result > 0 ? (AdmissionOutcome.Admitted, result) : ((AdmissionOutcome)result, 0);
             activity?.SetTag("coupon.admission.outcome", outcome.Item1.ToString());
             return outcome;

@@ -125,11 +125,9 @@ public static class EventsApi
                 return Rejected(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
                     "The event is closed.", $"Applications to '{eventId}' are no longer accepted."), "closed", eventId);
             case AdmissionOutcome.Duplicate:
-                return Rejected(Problems.Of(StatusCodes.Status409Conflict, "already-applied",
-                    "This user already holds a coupon slot in this event.", "One coupon per user."), "duplicate", eventId);
+                return Rejected(Problems.AlreadyApplied, "duplicate", eventId);
             case AdmissionOutcome.SoldOut:
-                return Rejected(Problems.Of(StatusCodes.Status410Gone, "sold-out",
-                    "The event is sold out.", $"Every coupon of '{eventId}' has been given away."), "sold_out", eventId);
+                return Rejected(Problems.SoldOut(eventId), "sold_out", eventId);
         }
 
         if (!await services.Replicas.WaitAsync())
@@ -219,6 +217,12 @@ public static class EventsApi
 
     /// <summary>Counts a refusal by outcome on its way out; <paramref name="eventId"/> only once Redis knew the event.</summary>
     private static Problem<ApplyProblems> Rejected(ProblemDetails problem, string outcome, string? eventId = null)
+    {
+        ApplyApiTelemetry.Count(outcome, eventId);
+        return new Problem<ApplyProblems>(problem);
+    }
+
+    private static Problem<ApplyProblems> Rejected(ProblemBody problem, string outcome, string eventId)
     {
         ApplyApiTelemetry.Count(outcome, eventId);
         return new Problem<ApplyProblems>(problem);

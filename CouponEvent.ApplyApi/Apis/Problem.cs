@@ -13,9 +13,9 @@ public interface IProblemStatuses
 /// <summary>
 /// A problem-details answer whose every possible status is part of the handler's type, so that the OpenAPI document
 /// lists each one. (<c>Results&lt;...&gt;</c> takes six types, and ASP.NET Core has no typed result with a body for
-/// 403, 410, 413, 415, 429 or 503.)
+/// 403, 410, 413, 415, 429 or 503.) A <see cref="ProblemBody"/>, when given, writes the bytes it serialized once.
 /// </summary>
-public sealed class Problem<TStatuses>(ProblemDetails problem) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult,
+public sealed class Problem<TStatuses>(ProblemDetails problem, ProblemBody? serialized = null) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult,
     IValueHttpResult<ProblemDetails>, IValueHttpResult, IContentTypeHttpResult
     where TStatuses : IProblemStatuses
 {
@@ -24,7 +24,12 @@ public sealed class Problem<TStatuses>(ProblemDetails problem) : IResult, IEndpo
     public int? StatusCode => problem.Status;
     public string ContentType => "application/problem+json";
 
-    public Task ExecuteAsync(HttpContext httpContext) => TypedResults.Problem(problem).ExecuteAsync(httpContext);
+    public Problem(ProblemBody serialized) : this(serialized.Problem, serialized)
+    {
+    }
+
+    public Task ExecuteAsync(HttpContext httpContext) =>
+        serialized?.WriteAsync(httpContext) ?? TypedResults.Problem(problem).ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {

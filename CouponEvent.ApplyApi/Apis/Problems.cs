@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CouponEvent.ApplyApi.Apis;
@@ -38,6 +39,23 @@ internal static class Problems
     public static ProblemDetails Unavailable(string dependency) => Of(StatusCodes.Status503ServiceUnavailable,
         "service-unavailable", "The service is briefly unavailable.",
         $"{dependency} did not answer. Nothing was recorded for this request: try again.");
+
+    /// <summary>Serialized once (<see cref="ProblemBody"/>): a user's repeats, and a burst's, are answered with it.</summary>
+    public static readonly ProblemBody AlreadyApplied = new(Of(StatusCodes.Status409Conflict, "already-applied",
+        "This user already holds a coupon slot in this event.", "One coupon per user."));
+
+    /// <summary>Serialized once per event (<see cref="ProblemBody"/>): the answer to every loser of a race.</summary>
+    public static ProblemBody SoldOut(string eventId)
+    {
+        if (SoldOutBodies.TryGetValue(eventId, out var body)) return body;
+        // Only events Redis holds get here; still, a long-lived instance starts over rather than grow without end.
+        if (SoldOutBodies.Count >= MaxSoldOutBodies) SoldOutBodies.Clear();
+        return SoldOutBodies.GetOrAdd(eventId, id => new ProblemBody(Of(StatusCodes.Status410Gone, "sold-out",
+            "The event is sold out.", $"Every coupon of '{id}' has been given away.")));
+    }
+
+    private const int MaxSoldOutBodies = 1024;
+    private static readonly ConcurrentDictionary<string, ProblemBody> SoldOutBodies = new();
 
     private static string Shorten(string value) => value.Length <= 80 ? $"'{value}'" : $"'{value[..80]}…' ({value.Length} characters)";
 }

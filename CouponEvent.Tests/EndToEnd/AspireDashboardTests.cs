@@ -82,7 +82,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
 
         await AssertTraceHoldsAsync(traceId,
-            "\"POST /api/events/{eventId}/applications\"", "\"EVALSHA admit\"", "\"coupon_create process\"",
+            "\"POST /api/events/{eventId}/applications\"", "\"FCALL admit\"", "\"coupon_create process\"",
             "\"applyapi\"", "\"consumer\"",
             "\"4242\""); // coupon.user_id: findable by its attributes
 
@@ -95,7 +95,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
             try
             {
                 // The dashboard names a span by its messaging conventions: the Consumer's is "MSG kafka coupon_create".
-                await Expect(page.GetByText("EVALSHA admit").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+                await Expect(page.GetByText("FCALL admit").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
                 await Expect(page.GetByText("consumer").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             }
             finally

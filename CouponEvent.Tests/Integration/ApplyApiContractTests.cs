@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using CouponEvent.ApplyApi.Apis;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
@@ -65,6 +68,24 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admission_survives_Redis_losing_its_functions_and_still_gives_one_coupon_per_user()
+    {
+        // FUNCTION FLUSH stands for a Redis that lost its functions and kept its data (a restore of data alone).
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync($"{stack.RedisConnectionString},allowAdmin=true"))
+            await redis.GetDatabase().ExecuteAsync("FUNCTION", "FLUSH");
+
+        using var second = await StackFixture.ApplyAsync(_client, eventId, 2);
+        using var again = await StackFixture.ApplyAsync(_client, eventId, 1);
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(2, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("position").GetInt64());
+        await AssertProblemAsync(again, HttpStatusCode.Conflict, "already-applied");
+        Assert.Equal([1L, 2L], (await stack.Database.WaitForCouponsAsync(eventId, expected: 2)).Order());
+    }
+
+    [Fact]
     public async Task An_application_after_the_last_coupon_is_410_and_the_user_is_not_a_winner()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
@@ -74,6 +95,33 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
 
         await AssertProblemAsync(late, HttpStatusCode.Gone, "sold-out");
         Assert.Equal("none", await StatusAsync(eventId, 2));
+    }
+
+    [Fact]
+    public async Task The_answers_serialized_once_are_the_bytes_ASP_NET_Cores_problem_writer_writes()
+    {
+        // Written through the app's own services, in the same request activity: only the serialization differs.
+        using var activity = new Activity("POST /api/events/{eventId}/applications").Start();
+        foreach (var body in new[] { Problems.AlreadyApplied, Problems.SoldOut("e-1"), Problems.SoldOut("quote'&<tag>") })
+        {
+            var (frameworkStatus, frameworkType, framework) = await WriteAsync(context => TypedResults.Problem(body.Problem).ExecuteAsync(context));
+            var (status, type, ours) = await WriteAsync(body.WriteAsync);
+
+            Assert.Equal(frameworkStatus, status);
+            Assert.Equal(frameworkType, type);
+            Assert.Equal(framework, ours);
+            Assert.Contains($"\"traceId\":\"{activity.Id}\"", ours);
+        }
+    }
+
+    private async Task<(int Status, string? ContentType, string Body)> WriteAsync(Func<HttpContext, Task> write)
+    {
+        var context = new DefaultHttpContext { RequestServices = _factory.Services };
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        await write(context);
+        await context.Response.BodyWriter.FlushAsync();
+        return (context.Response.StatusCode, context.Response.ContentType, Encoding.UTF8.GetString(body.ToArray()));
     }
 
     [Fact]

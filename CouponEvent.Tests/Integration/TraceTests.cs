@@ -43,7 +43,7 @@ public sealed class TraceTests(StackFixture stack)
         var trace = apiSpans.Snapshot().Where(s => s.TraceId == processed.TraceId).ToList();
         var request = Assert.Single(trace, s => s.Kind == ActivityKind.Server);
         Assert.Equal("admitted", request.GetTagItem("coupon.outcome"));
-        var admission = Assert.Single(trace, s => s.DisplayName == "EVALSHA admit");
+        var admission = Assert.Single(trace, s => s.DisplayName == "FCALL admit");
         var publish = Assert.Single(trace, s => s.Kind == ActivityKind.Producer);
         Assert.Equal(request.SpanId, admission.ParentSpanId);
         Assert.Equal(request.SpanId, publish.ParentSpanId);
