@@ -21,7 +21,9 @@ public sealed class RedisRollbackTests(StackFixture stack)
     {
         var eventId = await stack.CreateEventAsync(quantity: 10);
         await ApplyAllAsync(eventId, 1, 5, HttpStatusCode.Accepted);
-        var snapshot = await stack.Resources.SnapshotRedisAsync(stack.RedisConnectionString);
+        string snapshot;
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{stack.RedisConnectionString},allowAdmin=true"))
+            snapshot = await stack.Resources.SnapshotRedisAsync(admin);
         await ApplyAllAsync(eventId, 6, 8, HttpStatusCode.Accepted);
         await stack.Database.WaitForCouponsAsync(eventId, expected: 8);
 

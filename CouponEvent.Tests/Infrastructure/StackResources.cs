@@ -117,9 +117,9 @@ public sealed class StackResources(DistributedApplication app)
     /// <summary>
     /// A point-in-time copy of Redis's data (<c>SAVE</c>), as a replica that lags or the last fsync would hold it.
     /// </summary>
-    public async Task<string> SnapshotRedisAsync(string connectionString)
+    /// <param name="admin">Connected beforehand with <c>allowAdmin=true</c>: a race is timed by the snapshot, not by a connect.</param>
+    public async Task<string> SnapshotRedisAsync(IConnectionMultiplexer admin)
     {
-        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{connectionString},allowAdmin=true");
         await admin.GetServers()[0].ExecuteAsync("SAVE");
         var snapshot = Path.Combine(Path.GetTempPath(), $"couponevent-snapshot-{Guid.NewGuid():N}.rdb");
         File.Copy(Path.Combine(Redis.DataDirectory, "dump.rdb"), snapshot);
