@@ -2,7 +2,8 @@
 # Admission as the broker's log grows, against ApplyApi's own port (not DCP's proxy: see proxy.sh): the trivial
 # endpoint, then five consecutive 10-second admission runs (a new user per request, 64 connections, no warm-up between
 # them), each a ratio to the trivial endpoint of the same run, and the fifth against the first. Then sold out and
-# duplicate, as in run.sh. Writes admission.md to --out (bench/results).
+# duplicate, as in run.sh, beside the trivial server answering a constant 410 to the same POST (the sold-out path's
+# ceiling). Writes admission.md to --out (bench/results).
 # Usage: bench/admission.sh [--quick] [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,12 +43,21 @@ for i in $(seq "$runs"); do
   first=${first:-$rate}
   echo "| admission #$i | $rate | $p50 | $p99 | $(awk -v a="$rate" -v t="$trivial" 'BEGIN{printf "%.2f", a/t}') |" >>"$work/admission.md"
 done
+# The ceiling of the sold-out answer: the trivial server reading the body and writing a constant 410.
+load 64 3s "http://127.0.0.1:$trivial_port" apply.lua EVENT=bench >/dev/null
+read -r rate p50 p99 _ <<<"$(load 64 "$duration" "http://127.0.0.1:$trivial_port" apply.lua EVENT=bench)"
+echo "| bare POST (trivial server: body read, constant 410) | $rate | $p50 | $p99 | $(awk -v a="$rate" -v t="$trivial" 'BEGIN{printf "%.2f", a/t}') |" >>"$work/admission.md"
 for path in "sold out:bench-soldout:" "duplicate:bench-dup:USERS=1000"; do
   IFS=: read -r name event users <<<"$path"
   load 64 3s "$api" apply.lua EVENT="$event" $users >/dev/null
   read -r rate p50 p99 _ <<<"$(load 64 "$duration" "$api" apply.lua EVENT="$event" $users)"
   echo "| $name | $rate | $p50 | $p99 | $(awk -v a="$rate" -v t="$trivial" 'BEGIN{printf "%.2f", a/t}') |" >>"$work/admission.md"
 done
+# The race over HTTP, on the warm stack: distinct users until the coupons are gone, first request to last coupon row.
+if $quick; then race_users=10000 race_quantity=1000; else race_users=100000 race_quantity=10000; fi
+race=$(harness race --api "$api" --key "$key" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; exit 1; }
+echo >>"$work/admission.md"
+echo "Race: $(sed -E 's/^RACE //' <<<"$race")" >>"$work/admission.md"
 echo >>"$work/admission.md"
 last=$(grep "^| admission #$runs " "$work/admission.md" | cut -d'|' -f3 | tr -d ' ')
 echo "Last admission run at $(awk -v l="$last" -v f="$first" 'BEGIN{printf "%.0f", 100*l/f}') % of the first." >>"$work/admission.md"
