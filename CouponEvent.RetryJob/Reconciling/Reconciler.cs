@@ -49,10 +49,17 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
 
         if (!thorough && await CountsAgreeAsync(e, report, cancellationToken)) return await SaveAsync(report, cancellationToken);
 
-        var winners = (await redisDb.HashGetAllAsync(EventKeys.Winners(e.Id)))
-            .ToDictionary(h => (long)h.Name, h => (string)h.Value!);
+        // Rows before winners for "issued without admission": a user with a row stays a winner (only users without one
+        // are released), so a row read first whose user the winners lack really has no admission. Read the other way
+        // round, a winner admitted and written between the two reads would look like one.
+        var issuedBefore = await IssuedUsersAsync(e.Id, cancellationToken);
+        // A page at a time: HGETALL of a large event's winners would hold Redis, and every admission, while it runs.
+        var winners = new Dictionary<long, string>();
+        await foreach (var winner in redisDb.HashScanAsync(EventKeys.Winners(e.Id), pageSize: 1000))
+            winners[(long)winner.Name] = (string)winner.Value!;
         var pending = (await redisDb.HashGetAllAsync(EventKeys.Pending(e.Id))).Select(h => (long)h.Name).ToHashSet();
-        var issued = await db.Coupons.AsNoTracking().Where(c => c.EventId == e.Id).Select(c => c.UserId).ToListAsync(cancellationToken);
+        // Rows after winners for the rest: a winner read above that has no row now never had one then.
+        var issued = await IssuedUsersAsync(e.Id, cancellationToken);
         var failed = await db.FailedEvents.AsNoTracking().Where(f => f.EventId == e.Id)
             .Select(f => new { f.UserId, f.Status }).ToListAsync(cancellationToken);
         var inMySql = issued.Concat(failed.Select(f => f.UserId)).ToHashSet();
@@ -60,7 +67,7 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         report.Admitted = winners.Count;
         report.Issued = issued.Count;
         report.FailedOpen = failed.Count(f => f.Status != FailedEventStatus.Resolved);
-        report.IssuedWithoutAdmission = issued.Count(u => !winners.ContainsKey(u));
+        report.IssuedWithoutAdmission = issuedBefore.Count(u => !winners.ContainsKey(u));
         report.OverIssued = Math.Max(0, issued.Count - e.Quantity);
 
         var unissued = winners.Where(w => !inMySql.Contains(w.Key)).ToList();
@@ -95,6 +102,9 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
 
         return await SaveAsync(report, cancellationToken);
     }
+
+    private async Task<List<long>> IssuedUsersAsync(string eventId, CancellationToken cancellationToken) =>
+        await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId).Select(c => c.UserId).ToListAsync(cancellationToken);
 
     /// <summary>What ApplyApi's last recovery of the event did, from the event's meta hash.</summary>
     private static async Task ReadLastRecoveryAsync(IDatabase redisDb, ReconciliationReport report)
