@@ -39,23 +39,25 @@ internal static class AdmissionScripts
         return admitted + 1
         """;
 
-    private static readonly string Hash = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(Admit)))[..12];
-
-    /// <summary>The function to <c>FCALL</c>.</summary>
-    public static readonly string AdmitFunction = $"couponevent_admit_{Hash}";
-
-    /// <summary>The library for <c>FUNCTION LOAD REPLACE</c>: Redis keeps it in its AOF and RDB and sends it to replicas.</summary>
-    public static readonly string Library = $$"""
-        #!lua name=couponevent_{{Hash}}
+    /// <summary>The library's code; <c>{name}</c> stands for its hash, which names the library and the function.</summary>
+    private const string Code = $$"""
         local run_id
         local function this_process()
             if not run_id then run_id = {{EventFence.CurrentLua}} end
             return run_id
         end
-        redis.register_function('{{AdmitFunction}}', function(KEYS, ARGV)
+        redis.register_function('couponevent_admit_{name}', function(KEYS, ARGV)
         {{Admit}}
         end)
         """;
+
+    private static readonly string Hash = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(Code)))[..12];
+
+    /// <summary>The function to <c>FCALL</c>.</summary>
+    public static readonly string AdmitFunction = $"couponevent_admit_{Hash}";
+
+    /// <summary>The library for <c>FUNCTION LOAD REPLACE</c>: Redis keeps it in its AOF and RDB and sends it to replicas.</summary>
+    public static readonly string Library = $"#!lua name=couponevent_{Hash}\n{Code.Replace("{name}", Hash)}";
 }
 
 internal enum AdmissionOutcome

@@ -70,9 +70,9 @@ public static class EventsApi
 
     public static async Task<Results<Accepted<ApplicationAccepted>, Problem<ApplyProblems>>> Apply(string eventId, HttpRequest request, [AsParameters] ApplyServices services)
     {
-        if (!EventIds.IsValid(eventId)) return Rejected(Problems.InvalidEventId(eventId), "rejected");
+        if (!EventIds.IsValid(eventId)) return Rejected(new(Problems.InvalidEventId(eventId)), "rejected");
         var (body, problem) = await ApplyRequestReader.ReadAsync(request, request.HttpContext.RequestAborted);
-        if (body is null) return Rejected(problem!, "rejected");
+        if (body is null) return Rejected(new(problem!), "rejected");
 
         var userId = body.UserId;
         // Searchable on the request's span: who applied, to what, and (once Redis is asked) under which application id.
@@ -101,7 +101,7 @@ public static class EventsApi
                 // The script may have run before the connection failed. Nothing was published, so freeing is safe.
                 ApplyApiLog.RedisFailed(services.Logger, applicationId, eventId, userId, ex.Message);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(Problems.Unavailable("Redis"), "unavailable",
+                return Rejected(new(Problems.Unavailable("Redis")), "unavailable",
                     services.Known.Contains(eventId) ? eventId : null);
             }
             if (outcome == AdmissionOutcome.SoldOut) services.Remembered.Noticed(eventId);
@@ -114,20 +114,20 @@ public static class EventsApi
             case AdmissionOutcome.Unverified:
                 // Redis lost the event, or restarted or failed over and may have lost its last winners: being
                 // reconciled with MySQL; deciding now could reopen sold slots.
-                return Rejected(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
-                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds."), "unavailable", eventId);
+                return Rejected(new(Problems.Of(StatusCodes.Status503ServiceUnavailable, "event-recovering",
+                    "The event's state is being rebuilt.", "Nothing was recorded for this request: try again in a few seconds.")), "unavailable", eventId);
             case AdmissionOutcome.UnknownEvent:
-                return Rejected(Problems.UnknownEvent(eventId), "unknown_event");
+                return Rejected(new(Problems.UnknownEvent(eventId)), "unknown_event");
             case AdmissionOutcome.NotOpen:
-                return Rejected(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
-                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on."), "not_open", eventId);
+                return Rejected(new(Problems.Of(StatusCodes.Status403Forbidden, "event-not-open",
+                    "The event is not open yet.", $"Applications to '{eventId}' are accepted from its opening time on.")), "not_open", eventId);
             case AdmissionOutcome.Closed:
-                return Rejected(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
-                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted."), "closed", eventId);
+                return Rejected(new(Problems.Of(StatusCodes.Status403Forbidden, "event-closed",
+                    "The event is closed.", $"Applications to '{eventId}' are no longer accepted.")), "closed", eventId);
             case AdmissionOutcome.Duplicate:
-                return Rejected(Problems.AlreadyApplied, "duplicate", eventId);
+                return Rejected(new(Problems.AlreadyApplied), "duplicate", eventId);
             case AdmissionOutcome.SoldOut:
-                return Rejected(Problems.SoldOut(eventId), "sold_out", eventId);
+                return Rejected(new(Problems.SoldOut(eventId)), "sold_out", eventId);
         }
 
         if (!await services.Replicas.WaitAsync())
@@ -135,7 +135,7 @@ public static class EventsApi
             // Not on enough replicas in time: a failover could lose it, so it is not promised.
             ApplyApiLog.ReplicasDidNotAcknowledge(services.Logger, applicationId, eventId, userId);
             await services.TryReleaseAsync(eventId, userId, applicationId);
-            return Rejected(Problems.Unavailable("Redis's replicas"), "unavailable", eventId);
+            return Rejected(new(Problems.Unavailable("Redis's replicas")), "unavailable", eventId);
         }
 
         var application = CouponApplication.Create(applicationId, eventId, userId, services.Time.GetUtcNow());
@@ -149,14 +149,14 @@ public static class EventsApi
             case PublishOutcome.NotPersisted:
                 ApplyApiLog.PublishFailed(services.Logger, applicationId, eventId, userId);
                 await services.TryReleaseAsync(eventId, userId, applicationId);
-                return Rejected(Problems.Unavailable("Kafka"), "unavailable", eventId);
+                return Rejected(new(Problems.Unavailable("Kafka")), "unavailable", eventId);
             default:
                 // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
                 ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
                 await services.TryMarkPendingAsync(eventId, userId, applicationId);
-                return Rejected(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
+                return Rejected(new(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
                     "Kafka did not confirm the application in time.",
-                    $"It may still go through: see /api/events/{eventId}/applications/{userId}."), "unavailable", eventId);
+                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable", eventId);
         }
     }
 
@@ -216,15 +216,9 @@ public static class EventsApi
     }
 
     /// <summary>Counts a refusal by outcome on its way out; <paramref name="eventId"/> only once Redis knew the event.</summary>
-    private static Problem<ApplyProblems> Rejected(ProblemDetails problem, string outcome, string? eventId = null)
+    private static Problem<ApplyProblems> Rejected(Problem<ApplyProblems> answer, string outcome, string? eventId = null)
     {
         ApplyApiTelemetry.Count(outcome, eventId);
-        return new Problem<ApplyProblems>(problem);
-    }
-
-    private static Problem<ApplyProblems> Rejected(ProblemBody problem, string outcome, string eventId)
-    {
-        ApplyApiTelemetry.Count(outcome, eventId);
-        return new Problem<ApplyProblems>(problem);
+        return answer;
     }
 }

@@ -15,21 +15,23 @@ public interface IProblemStatuses
 /// lists each one. (<c>Results&lt;...&gt;</c> takes six types, and ASP.NET Core has no typed result with a body for
 /// 403, 410, 413, 415, 429 or 503.) A <see cref="ProblemBody"/>, when given, writes the bytes it serialized once.
 /// </summary>
-public sealed class Problem<TStatuses>(ProblemDetails problem, ProblemBody? serialized = null) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult,
+public sealed class Problem<TStatuses> : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult,
     IValueHttpResult<ProblemDetails>, IValueHttpResult, IContentTypeHttpResult
     where TStatuses : IProblemStatuses
 {
-    public ProblemDetails Value => problem;
-    object? IValueHttpResult.Value => problem;
-    public int? StatusCode => problem.Status;
+    private readonly ProblemBody? _serialized;
+
+    public Problem(ProblemDetails problem) => Value = problem;
+
+    public Problem(ProblemBody serialized) : this(serialized.Problem) => _serialized = serialized;
+
+    public ProblemDetails Value { get; }
+    object? IValueHttpResult.Value => Value;
+    public int? StatusCode => Value.Status;
     public string ContentType => "application/problem+json";
 
-    public Problem(ProblemBody serialized) : this(serialized.Problem, serialized)
-    {
-    }
-
     public Task ExecuteAsync(HttpContext httpContext) =>
-        serialized?.WriteAsync(httpContext) ?? TypedResults.Problem(problem).ExecuteAsync(httpContext);
+        _serialized?.WriteAsync(httpContext) ?? TypedResults.Problem(Value).ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {

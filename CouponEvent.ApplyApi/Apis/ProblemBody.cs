@@ -16,7 +16,10 @@ public sealed class ProblemBody(ProblemDetails problem)
 {
     private const string ContentType = "application/problem+json";
     private const string TraceIdSlot = "trace-id-goes-here";
-    private (byte[] Head, byte[] Tail)? _bytes;
+    // One reference, so that a request racing the first serialization sees either nothing or both halves.
+    private Serialized? _bytes;
+
+    private sealed record Serialized(byte[] Head, byte[] Tail);
 
     public ProblemDetails Problem => problem;
 
@@ -38,7 +41,7 @@ public sealed class ProblemBody(ProblemDetails problem)
         return response.BodyWriter.FlushAsync().AsTask();
     }
 
-    private (byte[] Head, byte[] Tail) Serialize(JsonSerializerOptions options)
+    private Serialized Serialize(JsonSerializerOptions options)
     {
         var copy = new ProblemDetails
         {
@@ -51,6 +54,6 @@ public sealed class ProblemBody(ProblemDetails problem)
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(copy, options.GetTypeInfo(typeof(ProblemDetails)));
         var slot = json.AsSpan().IndexOf(Encoding.UTF8.GetBytes(TraceIdSlot));
-        return (json[..slot], json[(slot + TraceIdSlot.Length)..]);
+        return new Serialized(json[..slot], json[(slot + TraceIdSlot.Length)..]);
     }
 }
