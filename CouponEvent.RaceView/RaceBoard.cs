@@ -2,7 +2,6 @@ using CouponEvent.Data;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using Microsoft.EntityFrameworkCore;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CouponEvent.RaceView;
@@ -62,7 +61,7 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
                 Record(await ReadAsync(stoppingToken));
                 Problem = null;
             }
-            catch (Exception ex) when (ex is MySqlException or InvalidOperationException || RedisClientDefaults.IsUnavailable(ex))
+            catch (Exception ex) when (ex is InvalidOperationException || MySqlFailure.Is(ex) || RedisClientDefaults.IsUnavailable(ex))
             {
                 Problem = ex.Message;
             }

@@ -1,6 +1,5 @@
+using CouponEvent.Data;
 using Microsoft.AspNetCore.Diagnostics;
-using MySqlConnector;
-using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Apis;
 
@@ -11,8 +10,10 @@ internal sealed class DependencyUnavailableHandler(IProblemDetailsService proble
     {
         var dependency = exception switch
         {
+            // A broken request body is an IOException too: the framework's 400, not MySQL's 503.
+            BadHttpRequestException => null,
             _ when RedisClientDefaults.IsUnavailable(exception) => "Redis",
-            MySqlException or { InnerException: MySqlException } => "MySQL",
+            _ when MySqlFailure.Is(exception) => "MySQL",
             _ => null,
         };
         if (dependency is null) return false;

@@ -1,9 +1,8 @@
-using CouponEvent.ApplyApi.Admission;
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MySqlConnector;
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.Data;
 using CouponEvent.Data.Redis;
-using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Events;
 
@@ -139,7 +138,7 @@ internal sealed partial class EventStateKeeper(
 
     /// <summary>A server away for a while (EF wraps MySQL's errors): try again next time.</summary>
     private static bool IsPassing(Exception ex) =>
-        ex is RedisException or MySqlException or KafkaException or TimeoutException || ex.InnerException is { } inner && IsPassing(inner);
+        RedisClientDefaults.IsUnavailable(ex) || ex is KafkaException || MySqlFailure.Is(ex) || ex.InnerException is { } inner && IsPassing(inner);
 
     [LoggerMessage(1101, LogLevel.Warning, "Event state not checked yet (attempt {Attempt}): {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, string reason);

@@ -120,7 +120,7 @@ public sealed partial class CouponConsumer(
                     ConsumerTelemetry.CouponsIssued.Add(issued);
                     return;
                 }
-                catch (Exception ex) when (ex is MySqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (MySqlFailure.Is(ex) && !stoppingToken.IsCancellationRequested)
                 {
                     LogDatabaseRetry(logger, applications.Count, delay.TotalMilliseconds, ex.Message);
                     await Task.Delay(delay, time, stoppingToken);
@@ -235,7 +235,20 @@ public sealed partial class CouponConsumer(
                 new Header("dlt.source", Encoding.UTF8.GetBytes(result.TopicPartitionOffset.ToString())),
             ],
         };
-        await deadLetters.ProduceAsync(Topics.CouponCreateDeadLetter, message, stoppingToken);
+        while (true)
+        {
+            try
+            {
+                await deadLetters.ProduceAsync(Topics.CouponCreateDeadLetter, message, stoppingToken);
+                break;
+            }
+            catch (ProduceException<string, byte[]> ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Kafka away for longer than the producer's own retries: the batch waits, its offsets unstored.
+                LogKafkaError(logger, ex.Error.Reason);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
         ConsumerTelemetry.PoisonMessages.Add(1);
     }
 

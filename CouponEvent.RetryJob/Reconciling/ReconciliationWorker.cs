@@ -2,8 +2,6 @@ using CouponEvent.Data;
 using Confluent.Kafka;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
-using StackExchange.Redis;
 
 namespace CouponEvent.RetryJob.Reconciling;
 
@@ -45,8 +43,7 @@ public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IO
                     await db.CloseConnectionAsync();
                 }
             }
-            catch (Exception ex) when (ex is RedisException or MySqlException or KafkaException or TimeoutException
-                                       || ex.InnerException is MySqlException)
+            catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex) || ex is KafkaException || MySqlFailure.Is(ex))
             {
                 LogRoundFailed(logger, ex.Message);
             }

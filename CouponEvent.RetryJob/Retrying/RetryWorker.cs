@@ -1,5 +1,5 @@
+using CouponEvent.Data;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
 
 namespace CouponEvent.RetryJob.Retrying;
 
@@ -20,7 +20,7 @@ public sealed partial class RetryWorker(FailedEventRetrier retrier, IOptions<Ret
                 }
                 await retrier.CountOpenAsync(stoppingToken);
             }
-            catch (MySqlException ex)
+            catch (Exception ex) when (MySqlFailure.Is(ex))
             {
                 LogRoundFailed(logger, ex.Message);
             }

@@ -1,6 +1,8 @@
 using System.Net;
+using CouponEvent.Data;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
+using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -46,6 +48,26 @@ public sealed class FailureTests(StackFixture stack)
         Assert.True(countAtStop < quantity, $"MariaDB was stopped too late to prove anything ({countAtStop} rows)");
         Assert.Equal(quantity, result.Accepted.Count);
         Assert.Equal(result.Accepted, await stack.Database.WaitForCouponsAsync(eventId, quantity));
+    }
+
+    [Fact]
+    public async Task A_connection_MariaDB_closed_fails_its_next_transaction_with_an_error_every_retry_loop_catches()
+    {
+        await using var victim = new MySqlConnection($"{stack.MySqlConnectionString};Pooling=false");
+        await victim.OpenAsync();
+        await using (var admin = new MySqlConnection(stack.MySqlConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new MySqlCommand($"KILL CONNECTION {victim.ServerThread}", admin);
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        // What a server that stops or restarts leaves in a pool: the next transaction's start reads the closed socket.
+        // MySqlConnector reports it as an end-of-stream IOException, not a MySqlException: a catch of MySqlException
+        // alone once let it stop the Consumer's host.
+        var failure = await Assert.ThrowsAnyAsync<Exception>(async () => await victim.BeginTransactionAsync());
+        Assert.IsNotType<MySqlException>(failure);
+        Assert.True(MySqlFailure.Is(failure), failure.ToString());
     }
 
     [Fact]

@@ -131,6 +131,9 @@ internal static class Race
         var statuses = new int[600];
         var next = 0;
         var clock = Stopwatch.StartNew();
+        // The coupon rows are watched while the race runs: the last row usually lands long before the last loser is
+        // answered, and each moment is a figure of its own.
+        var rows = api.WaitForRowsAsync(eventId, quantity, clock, TimeSpan.FromMinutes(5));
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
             int user;
@@ -141,7 +144,7 @@ internal static class Race
             }
         }));
         var answered = clock.Elapsed;
-        var (_, last) = await api.WaitForRowsAsync(eventId, quantity, clock, TimeSpan.FromMinutes(5));
+        var (_, last) = await rows;
 
         var counts = string.Join(" ", statuses.Select((n, status) => (n, status)).Where(x => x.n > 0).Select(x => $"{x.status}:{x.n}"));
         var issued = await api.IssuedAsync(eventId);
