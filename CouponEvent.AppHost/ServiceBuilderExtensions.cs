@@ -21,6 +21,15 @@ public static class ServiceBuilderExtensions
             // Plain HTTP on loopback: no development certificate to trust (else the dashboard opens on an error).
             .WithoutHttpsCertificate()
             .WithReplicas(builder.GetReplicas(name))
+            // Aspire gives every project the dashboard's OTLP endpoint, with or without a dashboard. Without one, the
+            // services would record every span and retry sending it to a port nobody listens on (twice or three times
+            // the CPU of a sold-out answer: bench/README.md). ServiceDefaults exports only when an endpoint is set.
+            .WithEnvironment(context =>
+            {
+                if (!builder.DashboardDisabled()) return;
+                foreach (var otlp in context.EnvironmentVariables.Keys.Where(k => k.StartsWith("OTEL_EXPORTER_OTLP_", StringComparison.Ordinal)).ToList())
+                    context.EnvironmentVariables.Remove(otlp);
+            })
             // Where to find it, on the console beside the dashboard's login link.
             .OnResourceReady((service, ready, _) =>
             {
@@ -28,4 +37,9 @@ public static class ServiceBuilderExtensions
                     .LogInformation("{Service} is ready at {Url}", service.Name, service.GetEndpoint("http").Url);
                 return Task.CompletedTask;
             });
+
+    /// <summary>Whether the builder was made without Aspire's dashboard (the options it was created with).</summary>
+    private static bool DashboardDisabled(this IDistributedApplicationBuilder builder) =>
+        builder.Services.Select(d => d.ImplementationInstance).OfType<DistributedApplicationOptions>().SingleOrDefault()?.DisableDashboard
+        ?? throw new InvalidOperationException("The builder's DistributedApplicationOptions are not registered.");
 }

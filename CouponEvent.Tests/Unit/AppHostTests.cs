@@ -76,6 +76,24 @@ public sealed class AppHostTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_services_export_telemetry_only_when_there_is_a_dashboard_to_receive_it(bool dashboard)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CouponEvent_AppHost>(
+            ["--AppHost:Mode=external", "--ConnectionStrings:redis=r:6379", "--ConnectionStrings:kafka=k:9092", "--ConnectionStrings:coupondb=Server=d"],
+            (options, _) => options.DisableDashboard = !dashboard);
+        await using var app = await builder.BuildAsync();
+
+        foreach (var service in new[] { "applyapi", "consumer", "retryjob", "raceview" })
+        {
+            var environment = await Single<ProjectResource>(builder, service).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run);
+            Assert.Equal(dashboard, environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            Assert.True(environment.ContainsKey("OTEL_SERVICE_NAME"), service);
+        }
+    }
+
+    [Theory]
     [InlineData("--AppHost:Mode=kubernetes", "AppHost:Mode")]
     [InlineData("--AppHost:Replicas:consumer=0", "AppHost:Replicas:consumer")]
     public async Task A_bad_setting_is_refused_with_its_name(string arg, string named)
