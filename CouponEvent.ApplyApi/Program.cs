@@ -11,7 +11,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-// No UseAuthentication(): only the admin policy authenticates, with its own scheme, so the apply path never runs it.
+// Authentication: only the admin policy runs it, with its own scheme (Apis/AdminAuthentication.cs), never the apply path.
 app.UseAuthorization();
 app.UseRateLimiter();
 

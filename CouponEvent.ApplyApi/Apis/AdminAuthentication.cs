@@ -21,6 +21,10 @@ internal static class AdminAuthentication
 
     public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
     {
+        // ASP.NET Core makes a lone scheme the default, and WebApplication adds the authentication middleware, which then
+        // runs this handler on every request, the apply path's included (a profile showed it). Only the admin policy,
+        // which names the scheme, should run it.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(Scheme, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
         return services;
