@@ -18,7 +18,7 @@ public static class MySqlFailure
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is MySqlException or MySqlEndOfStreamException or IOException or SocketException or TimeoutException) return true;
+            if (e is MySqlException or IOException or SocketException or TimeoutException) return true;
         }
         return false;
     }
