@@ -88,10 +88,40 @@ public sealed class StackResources(DistributedApplication app)
         return Convert.ToInt32(pid);
     }
 
-    public Task WaitUntilHealthyAsync(string resourceId) =>
-        app.ResourceNotifications.WaitForResourceAsync(NameOf(resourceId),
-            e => e.ResourceId == resourceId && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
-            .WaitAsync(TimeSpan.FromSeconds(90));
+    public async Task WaitUntilHealthyAsync(string resourceId)
+    {
+        try
+        {
+            await app.ResourceNotifications.WaitForResourceAsync(NameOf(resourceId),
+                e => e.ResourceId == resourceId && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+                .WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{resourceId} was not running and healthy after 90 s. {await DescribeAsync(resourceId)}");
+        }
+    }
+
+    /// <summary>What a resource that did not come up was doing: its state, each health check's report, its last lines.</summary>
+    private async Task<string> DescribeAsync(string resourceId)
+    {
+        if (!app.ResourceNotifications.TryGetCurrentState(resourceId, out var state)) return "No such resource.";
+        var snapshot = state.Snapshot;
+        var checks = snapshot.HealthReports.Select(r => $"{r.Name}: {r.Status?.ToString() ?? "not run yet"} {r.Description} {r.ExceptionText?.Split('\n')[0]}");
+        var lines = new List<string>();
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            // The logger service replays the resource's console so far, then follows it: three seconds is the replay.
+            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resourceId).WithCancellation(enough.Token))
+                lines.AddRange(batch.Select(line => line.Content));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return $"State {snapshot.State?.Text}, exit code {snapshot.ExitCode}, health {snapshot.HealthStatus}; checks: "
+            + string.Join("; ", checks) + ". Its last lines:\n" + string.Join('\n', lines.TakeLast(30));
+    }
 
     private Task WaitUntilStoppedAsync(string resourceId) =>
         app.ResourceNotifications.WaitForResourceAsync(NameOf(resourceId),
