@@ -27,9 +27,12 @@ create bench-soldout 1
 create bench-dup 1000
 curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
 load 64 3s "$api" apply.lua EVENT=bench-dup USERS=1000 >/dev/null
-# Warm-up, so that the first run does not pay for the JIT: new users of an event of their own, which the runs never meet.
+# Warm-up: new users of an event of their own, which the runs never meet. Thirty seconds, because every service of a
+# fresh stack is still compiling its hot paths on the same two cores for that long (a fresh ApplyApi's JIT thread took a fifth
+# of its CPU 20-32 s after start; its CPU per admission fell from ~310 to ~100 µs over the first three 10-second runs):
+# with less, the first run measures the JIT, and "the fifth against the first" says nothing about the broker's log.
 create bench-warmup 10000000
-load 64 10s "$api" apply.lua EVENT=bench-warmup >/dev/null
+load 64 30s "$api" apply.lua EVENT=bench-warmup >/dev/null
 
 load 64 3s "http://127.0.0.1:$trivial_port/" get.lua >/dev/null
 read -r trivial _ <<<"$(load 64 "$duration" "http://127.0.0.1:$trivial_port/" get.lua)"
