@@ -12,6 +12,9 @@ public static class DatabaseExtensions
     /// <summary>The Aspire resource name: <c>ConnectionStrings__coupondb</c>.</summary>
     public const string ConnectionName = "coupondb";
 
+    /// <summary>The server the SQL is generated for unless <c>Database:ServerVersion</c> names another.</summary>
+    public const string DefaultServerVersion = "10.11.0-mariadb";
+
     /// <summary>Service key of the <see cref="MySqlDataSource"/> for hand-written SQL.</summary>
     public const string RawSql = "coupondb.raw";
 
@@ -25,7 +28,7 @@ public static class DatabaseExtensions
             ?? throw new InvalidOperationException(
                 $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} (the AppHost does).");
         // MariaDB 10.11 and MySQL 8 both understand the SQL we generate; name the server for other targets.
-        var serverVersion = ServerVersion.Parse(builder.Configuration["Database:ServerVersion"] ?? "10.11.0-mariadb");
+        var serverVersion = ServerVersion.Parse(builder.Configuration["Database:ServerVersion"] ?? DefaultServerVersion);
 
         // The raw SQL counts affected rows (MySqlConnector's default) to tell new coupons from redeliveries;
         // Pomelo insists on found rows and would pick up an unkeyed data source, so this one is keyed.

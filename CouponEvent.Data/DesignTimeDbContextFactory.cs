@@ -8,6 +8,6 @@ internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<C
 {
     public CouponDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<CouponDbContext>()
-            .UseMySql("Server=localhost;Database=coupondb", ServerVersion.Parse("10.11.0-mariadb"))
+            .UseMySql("Server=localhost;Database=coupondb", ServerVersion.Parse(DatabaseExtensions.DefaultServerVersion))
             .Options);
 }

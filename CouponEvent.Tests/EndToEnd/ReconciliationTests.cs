@@ -68,7 +68,7 @@ public sealed class ReconciliationTests(StackFixture stack)
         await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, Guid.CreateVersion7().ToString("N"));
 
         await using var db = new CouponDbContext(new DbContextOptionsBuilder<CouponDbContext>()
-            .UseMySql(stack.MySqlConnectionString, ServerVersion.Parse("10.11.0-mariadb")).Options);
+            .UseMySql(stack.MySqlConnectionString, ServerVersion.Parse(DatabaseExtensions.DefaultServerVersion)).Options);
         var e = await db.Events.AsNoTracking().SingleAsync(x => x.Id == eventId);
         // The RetryJob's reconciler, judging by a group that has read nothing of coupon_create (user 1's application
         // at least): a consumer that far behind.

@@ -108,17 +108,10 @@ public sealed class StackResources(DistributedApplication app)
         if (!app.ResourceNotifications.TryGetCurrentState(resourceId, out var state)) return "No such resource.";
         var snapshot = state.Snapshot;
         var checks = snapshot.HealthReports.Select(r => $"{r.Name}: {r.Status?.ToString() ?? "not run yet"} {r.Description} {r.ExceptionText?.Split('\n')[0]}");
-        var lines = new List<string>();
-        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        try
-        {
-            // The logger service replays the resource's console so far, then follows it: three seconds is the replay.
-            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resourceId).WithCancellation(enough.Token))
-                lines.AddRange(batch.Select(line => line.Content));
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // The console so far, as the dashboard shows it: three seconds is the replay.
+        await using var logs = await ReplicaLogs.FollowAsync(app, NameOf(resourceId));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var lines = logs.Lines.GetValueOrDefault(resourceId) ?? [];
         return $"State {snapshot.State?.Text}, exit code {snapshot.ExitCode}, health {snapshot.HealthStatus}; checks: "
             + string.Join("; ", checks) + ". Its last lines:\n" + string.Join('\n', lines.TakeLast(30));
     }
