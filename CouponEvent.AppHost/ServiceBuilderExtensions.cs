@@ -23,14 +23,14 @@ public static class ServiceBuilderExtensions
             .WithReplicas(builder.GetReplicas(name))
             // Aspire gives every project the dashboard's OTLP endpoint, with or without a dashboard. Without one, the
             // services would record every span and retry sending it to a port nobody listens on (bench/README.md).
-            // ServiceDefaults exports only when an endpoint is set; spans that nothing exports are not recorded at all
-            // (OpenTelemetry's standard sampler setting), and no trace context rides along with each Kafka message.
+            // Telemetry that nothing receives is not made at all (OpenTelemetry's standard switch for every signal): no
+            // span, no metric aggregation, no trace context on each Kafka message, no Activity for every request.
             .WithEnvironment(context =>
             {
                 if (!builder.DashboardDisabled()) return;
                 foreach (var otlp in context.EnvironmentVariables.Keys.Where(k => k.StartsWith("OTEL_EXPORTER_OTLP_", StringComparison.Ordinal)).ToList())
                     context.EnvironmentVariables.Remove(otlp);
-                context.EnvironmentVariables["OTEL_TRACES_SAMPLER"] = "always_off";
+                context.EnvironmentVariables["OTEL_SDK_DISABLED"] = "true";
             })
             // Where to find it, on the console beside the dashboard's login link.
             .OnResourceReady((service, ready, _) =>

@@ -46,7 +46,8 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         }
         // Unknown events carry no id: ids that clients make up must not grow the tally.
         if (eventId is null || outcome is null) return;
-        _counts.AddOrUpdate((eventId, outcome), value, (_, sum) => sum + value);
+        // Static lambdas with the value as their argument: a closure over it would be an allocation on every answer.
+        _counts.AddOrUpdate((eventId, outcome), static (_, added) => added, static (_, sum, added) => sum + added, value);
     }
 
     private async Task FlushAsync(long second)
