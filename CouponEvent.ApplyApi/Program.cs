@@ -11,7 +11,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-// Authentication: only the admin policy runs it, with its own scheme (Apis/AdminAuthentication.cs), never the apply path.
+// The admin key is an authorization policy (Apis/AdminAuthorization.cs): no authentication middleware on any request.
 app.UseAuthorization();
 app.UseRateLimiter();
 

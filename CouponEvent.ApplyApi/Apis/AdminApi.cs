@@ -11,7 +11,7 @@ public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminAuthentication.Policy);
+        var api = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminAuthorization.Policy);
 
         api.MapGet("/failed-events", ListFailedEvents)
             .WithName("ListFailedEvents")

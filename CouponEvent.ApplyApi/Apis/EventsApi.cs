@@ -34,7 +34,7 @@ public static class EventsApi
         api.MapPost("/", CreateEvent)
             .WithName("CreateEvent")
             .WithSummary("Create an event (admin: header X-Api-Key).")
-            .RequireAuthorization(AdminAuthentication.Policy)
+            .RequireAuthorization(AdminAuthorization.Policy)
             .WithMetadata(new RequestSizeLimitAttribute(CreateEventMaxBodyBytes));
 
         return api;

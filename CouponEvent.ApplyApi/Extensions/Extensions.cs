@@ -24,7 +24,7 @@ internal static class Extensions
             .Validate(admin => !builder.Environment.IsProduction() || !string.IsNullOrEmpty(admin.ApiKey),
                 "Admin:ApiKey must be set in Production: the admin endpoints would otherwise be unusable.")
             .ValidateOnStart();
-        builder.Services.AddAdminAuthentication();
+        builder.Services.AddAdminAuthorization();
         builder.Services.AddApplyRateLimiter();
 
         builder.Services.AddSingleton(TimeProvider.System);

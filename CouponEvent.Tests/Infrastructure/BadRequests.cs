@@ -139,7 +139,7 @@ public static class BadRequests
                     Field: "eventId");
             case "admin: no key":
             case "admin: wrong key":
-                // Authentication comes first: whatever the body or the parameters, 401 (a non-JSON Content-Type aside:
+                // The key is checked first: whatever the body or the parameters, 401 (a non-JSON Content-Type aside:
                 // routing answers it with 415 from the header alone).
                 var wrongKey = random.Next(2) == 0 ? null : Pick(random, new[] { "", "wrong", key + "x", key.ToUpperInvariant() });
                 var kind = wrongKey is null ? "admin: no key" : "admin: wrong key";

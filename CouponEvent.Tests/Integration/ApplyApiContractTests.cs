@@ -6,7 +6,10 @@ using System.Text.Json;
 using CouponEvent.ApplyApi.Apis;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
@@ -238,6 +241,20 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Conflict, "event-exists");
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body with { id = "Bad Id", quantity = 0 }),
             HttpStatusCode.BadRequest, "invalid-request");
+    }
+
+    [Fact]
+    public async Task Without_a_configured_key_the_admin_API_answers_403_and_no_authentication_scheme_is_registered()
+    {
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("Admin:ApiKey", ""));
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", "anything");
+
+        await AssertProblemAsync(await client.GetAsync("/api/admin/failed-events"), HttpStatusCode.Forbidden, "admin-disabled");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/api/events", new { id = "disabled-1", name = "n", quantity = 1 }),
+            HttpStatusCode.Forbidden, "admin-disabled");
+        // With a scheme registered, WebApplication would run the authentication middleware on every request, applications included.
+        Assert.Null(factory.Services.GetService<IAuthenticationSchemeProvider>());
     }
 
     [Fact]
