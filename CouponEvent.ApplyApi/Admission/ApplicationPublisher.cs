@@ -29,23 +29,32 @@ public sealed class ApplicationPublisher(IProducer<string, byte[]> producer)
         catch (ProduceException<string, byte[]> ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Error.Reason);
-            // NotPersisted: the brokers never stored it, so freeing the slot cannot lose a coupon.
-            return ex.DeliveryResult.Status == PersistenceStatus.NotPersisted
-                ? PublishOutcome.NotPersisted
-                : PublishOutcome.Unknown;
+            return Outcome(ex.Error, ex.DeliveryResult.Status);
         }
         finally
         {
             ApplyApiTelemetry.PublishDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    /// <summary>
+    /// What a failed publish means for the slot. Only a message the brokers certainly never stored may free it.
+    /// A message timeout never proves that: librdkafka fails the messages of a request still in flight when
+    /// <c>message.timeout.ms</c> runs out, and a hung broker may write them later. Its own documentation says so, and
+    /// against a broker stopped mid-race it reported them <see cref="PersistenceStatus.NotPersisted"/> all the same
+    /// (README.md, Guarantees: "Kafka hangs").
+    /// </summary>
+    internal static PublishOutcome Outcome(Error error, PersistenceStatus status) =>
+        status == PersistenceStatus.NotPersisted && error.Code != ErrorCode.Local_MsgTimedOut
+            ? PublishOutcome.NotPersisted
+            : PublishOutcome.Unknown;
 }
 
 internal enum PublishOutcome
 {
     Acknowledged,
-    /// <summary>Definitely not stored by Kafka.</summary>
+    /// <summary>Definitely not stored by Kafka: refused by the brokers, or never handed to them.</summary>
     NotPersisted,
-    /// <summary>Possibly stored (for example a timeout after sending): the slot must not be freed blindly.</summary>
+    /// <summary>Possibly stored (a timeout, or a request cut off): the slot must not be freed blindly.</summary>
     Unknown,
 }

@@ -28,6 +28,11 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         ConsumerKilled,
         MariaDbStopped,
         KafkaUnreachable,
+        /// <summary>
+        /// The broker hangs (SIGSTOP) for longer than ApplyApi's message timeout, then carries on: the applications in
+        /// flight time out at ApplyApi and are written to the log afterwards.
+        /// </summary>
+        KafkaHung,
         RedisRestartedEmpty,
         RetryJobKilled,
         PoisonMessages,
@@ -45,6 +50,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     [InlineData(Fault.MariaDbStopped, 20000, 5000)]
     [InlineData(Fault.KafkaUnreachable, 1000, 100)]
     [InlineData(Fault.KafkaUnreachable, 20000, 5000)]
+    [InlineData(Fault.KafkaHung, 1000, 100)]
+    [InlineData(Fault.KafkaHung, 20000, 5000)]
     [InlineData(Fault.RedisRestartedEmpty, 1000, 100)]
     [InlineData(Fault.RedisRestartedEmpty, 20000, 5000)]
     [InlineData(Fault.RetryJobKilled, 1000, 100)]
@@ -144,6 +151,18 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 await stack.Resources.KafkaBrokerDownAsync();
                 await Task.Delay(TimeSpan.FromSeconds(3));
                 await stack.Resources.KafkaBrokerUpAsync();
+                break;
+            case Fault.KafkaHung:
+                stack.Resources.Freeze("kafka-mock");
+                try
+                {
+                    // ApplyApi's message.timeout.ms is 5 s: past it, every publish in flight has been given up on.
+                    await Task.Delay(TimeSpan.FromSeconds(7));
+                }
+                finally
+                {
+                    stack.Resources.Thaw("kafka-mock");
+                }
                 break;
             case Fault.RedisRestartedEmpty:
                 await stack.Resources.RestartRedisEmptyAsync();

@@ -74,6 +74,28 @@ public sealed class StackResources(DistributedApplication app)
         await WaitUntilStoppedAsync(resourceId);
     }
 
+    /// <summary>
+    /// SIGSTOP to the resource's processes: it hangs with its connections open, as a server stalled by a long GC pause,
+    /// a full disk or a frozen VM does. Unlike a stop, clients' requests are sent and wait; <see cref="Thaw"/> lets it
+    /// carry on with them.
+    /// </summary>
+    public void Freeze(string resourceId) => Signal(resourceId, Sigstop);
+
+    public void Thaw(string resourceId) => Signal(resourceId, Sigcont);
+
+    private const int Sigcont = 18, Sigstop = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private void Signal(string resourceId, int signal)
+    {
+        var pid = ProcessId(IdOf(resourceId));
+        foreach (var process in ProcessTree.Descendants(pid).Append(pid))
+            Assert.True(kill(process, signal) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == 3 /* ESRCH: gone */,
+                $"signal {signal} to {process} failed");
+    }
+
     public async Task ExecuteAsync(string resourceId, string command)
     {
         var result = await Commands.ExecuteCommandAsync(resourceId, command);
