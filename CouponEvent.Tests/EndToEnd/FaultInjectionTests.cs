@@ -33,6 +33,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         /// flight time out at ApplyApi and are written to the log afterwards.
         /// </summary>
         KafkaHung,
+        /// <summary>Redis hangs for longer than the clients' 2 s command timeout, then runs what it was sent.</summary>
+        RedisHung,
+        /// <summary>MariaDB hangs mid-consumption, then carries on.</summary>
+        MariaDbHung,
         RedisRestartedEmpty,
         RetryJobKilled,
         PoisonMessages,
@@ -52,6 +56,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     [InlineData(Fault.KafkaUnreachable, 20000, 5000)]
     [InlineData(Fault.KafkaHung, 1000, 100)]
     [InlineData(Fault.KafkaHung, 20000, 5000)]
+    [InlineData(Fault.RedisHung, 1000, 100)]
+    [InlineData(Fault.RedisHung, 20000, 5000)]
+    [InlineData(Fault.MariaDbHung, 1000, 100)]
+    [InlineData(Fault.MariaDbHung, 20000, 5000)]
     [InlineData(Fault.RedisRestartedEmpty, 1000, 100)]
     [InlineData(Fault.RedisRestartedEmpty, 20000, 5000)]
     [InlineData(Fault.RetryJobKilled, 1000, 100)]
@@ -153,16 +161,14 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 await stack.Resources.KafkaBrokerUpAsync();
                 break;
             case Fault.KafkaHung:
-                stack.Resources.Freeze("kafka-mock");
-                try
-                {
-                    // ApplyApi's message.timeout.ms is 5 s: past it, every publish in flight has been given up on.
-                    await Task.Delay(TimeSpan.FromSeconds(7));
-                }
-                finally
-                {
-                    stack.Resources.Thaw("kafka-mock");
-                }
+                // ApplyApi's message.timeout.ms is 5 s: past it, every publish in flight has been given up on.
+                await HangAsync("kafka-mock", TimeSpan.FromSeconds(7));
+                break;
+            case Fault.RedisHung:
+                await HangAsync("redis", TimeSpan.FromSeconds(4));
+                break;
+            case Fault.MariaDbHung:
+                await HangAsync("mysql", TimeSpan.FromSeconds(10));
                 break;
             case Fault.RedisRestartedEmpty:
                 await stack.Resources.RestartRedisEmptyAsync();
@@ -190,6 +196,20 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 break;
         }
         return struckMidRace;
+    }
+
+    /// <summary>The server stops answering with its connections open (SIGSTOP), then carries on with what it was sent.</summary>
+    private async Task HangAsync(string resource, TimeSpan duration)
+    {
+        stack.Resources.Freeze(resource);
+        try
+        {
+            await Task.Delay(duration);
+        }
+        finally
+        {
+            stack.Resources.Thaw(resource);
+        }
     }
 
     /// <summary>
