@@ -37,6 +37,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         RedisHung,
         /// <summary>MariaDB hangs mid-consumption, then carries on.</summary>
         MariaDbHung,
+        /// <summary>The Consumer hangs past its 10 s session timeout, mid-batch, then wakes up expelled from its group.</summary>
+        ConsumerHung,
         RedisRestartedEmpty,
         RetryJobKilled,
         PoisonMessages,
@@ -60,6 +62,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     [InlineData(Fault.RedisHung, 20000, 5000)]
     [InlineData(Fault.MariaDbHung, 1000, 100)]
     [InlineData(Fault.MariaDbHung, 20000, 5000)]
+    [InlineData(Fault.ConsumerHung, 1000, 100)]
+    [InlineData(Fault.ConsumerHung, 20000, 5000)]
     [InlineData(Fault.RedisRestartedEmpty, 1000, 100)]
     [InlineData(Fault.RedisRestartedEmpty, 20000, 5000)]
     [InlineData(Fault.RetryJobKilled, 1000, 100)]
@@ -106,6 +110,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                   $"{race.Count(HttpStatusCode.Gone):N0} | {race.Count(HttpStatusCode.ServiceUnavailable):N0} | {race.Unanswered:N0} | {rows.Count:N0} | " +
                   $"{duplicates} | {lost} | {unexplained} | {overIssue} | {refused} |";
         output.WriteLine(row);
+        foreach (var (reason, count) in race.NoAnswerReasons) output.WriteLine($"no answer ({count}): {reason}");
         Report(row);
 
         Assert.True(struckMidRace, "the race ended before the fault: it proved nothing");
@@ -169,6 +174,9 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 break;
             case Fault.MariaDbHung:
                 await HangAsync("mysql", TimeSpan.FromSeconds(10));
+                break;
+            case Fault.ConsumerHung:
+                await HangAsync("consumer", TimeSpan.FromSeconds(15));
                 break;
             case Fault.RedisRestartedEmpty:
                 await stack.Resources.RestartRedisEmptyAsync();
@@ -271,6 +279,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
 
         public int Requests => _requests;
         public int Unanswered => _unanswered;
+        /// <summary>Why requests got no answer, by message: a replica killed, or something else to look into.</summary>
+        public ConcurrentDictionary<string, int> NoAnswerReasons { get; } = new();
         /// <summary>Users who sent a request whose outcome they could not know (no answer, or 503 outcome-unknown).</summary>
         public ConcurrentDictionary<long, bool> AmbiguousUsers { get; } = new();
         public IEnumerable<long> Ambiguous => AmbiguousUsers.Keys;
@@ -320,8 +330,9 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 if (problem.GetProperty("type").GetString() == ProblemDetailsDefaults.Type("outcome-unknown")) AmbiguousUsers[user] = true;
                 return null;
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException ex)
             {
+                NoAnswerReasons.AddOrUpdate(ex.InnerException?.Message ?? ex.Message, 1, (_, n) => n + 1);
                 // The replica died with the request: it may have admitted and published it.
                 Interlocked.Increment(ref _unanswered);
                 AmbiguousUsers[user] = true;

@@ -30,13 +30,31 @@ public sealed class StackResources(DistributedApplication app)
         return ids.Order().ToArray();
     }
 
-    /// <summary>The replica's HTTP address of its own (not the proxy's): the ASPNETCORE_URLS Aspire gave it.</summary>
+    /// <summary>
+    /// The replica's own HTTP address (not the proxy's), once the replica itself answers there. Aspire's health check of
+    /// a replicated project goes through its proxy, so a replica restarted by its Start command counts as healthy while
+    /// its twin answers, seconds before it listens itself.
+    /// </summary>
     public async Task<Uri> ReplicaUrlAsync(string replicaId)
     {
         static string? Urls(ResourceEvent e) => e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
         var resource = await app.ResourceNotifications.WaitForResourceAsync(NameOf(replicaId), e => e.ResourceId == replicaId && Urls(e) is not null)
             .WaitAsync(TimeSpan.FromSeconds(30));
-        return new Uri(Urls(resource)!.Split(';')[0].Replace("localhost", "127.0.0.1"));
+        var url = new Uri(Urls(resource)!.Split(';')[0].Replace("localhost", "127.0.0.1"));
+        using var probe = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                using var health = await probe.GetAsync("/health");
+                return health.IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90));
+        return url;
     }
 
     public async Task StopAsync(string resourceId)
