@@ -74,22 +74,8 @@ public sealed class StackResources(DistributedApplication app)
     /// <summary>SIGKILL to the resource's process and everything it started (a project runs under a <c>dotnet run</c> wrapper).</summary>
     public async Task KillAsync(string resourceId)
     {
-        resourceId = IdOf(resourceId);
-        var pid = ProcessId(resourceId);
-        foreach (var process in ProcessTree.Descendants(pid).Append(pid))
-        {
-            try
-            {
-                // Process.Kill is SIGKILL on Linux.
-                using var target = System.Diagnostics.Process.GetProcessById(process);
-                target.Kill();
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-        }
-        await WaitUntilStoppedAsync(resourceId);
+        Signal(resourceId, Sigkill);
+        await WaitUntilStoppedAsync(IdOf(resourceId));
     }
 
     /// <summary>
@@ -101,16 +87,17 @@ public sealed class StackResources(DistributedApplication app)
 
     public void Thaw(string resourceId) => Signal(resourceId, Sigcont);
 
-    private const int Sigcont = 18, Sigstop = 19;
+    private const int Sigkill = 9, Sigcont = 18, Sigstop = 19, Esrch = 3;
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 
+    /// <summary>The signal to the resource's process and everything it started; a process already gone is skipped.</summary>
     private void Signal(string resourceId, int signal)
     {
         var pid = ProcessId(IdOf(resourceId));
         foreach (var process in ProcessTree.Descendants(pid).Append(pid))
-            Assert.True(kill(process, signal) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == 3 /* ESRCH: gone */,
+            Assert.True(kill(process, signal) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Esrch,
                 $"signal {signal} to {process} failed");
     }
 
