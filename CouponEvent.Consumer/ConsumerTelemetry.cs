@@ -16,8 +16,8 @@ internal static class ConsumerTelemetry
     public static readonly Counter<long> Refused = Meter.CreateCounter<long>("coupon.refused",
         description: "Applications refused by MySQL's quantity guard (their event was full): 202s not honoured, alert on any");
     public static readonly Counter<long> PoisonMessages = Meter.CreateCounter<long>("coupon.poison_messages", description: "Messages sent to the dead-letter topic");
-    public static readonly Counter<long> LostPositions = Meter.CreateCounter<long>("coupon.kafka.lost_positions",
-        description: "Partitions whose committed position Kafka had deleted (messages lost before they were read)");
+    public static readonly Counter<long> MessagesLost = Meter.CreateCounter<long>("coupon.kafka.messages_lost",
+        description: "Acknowledged applications Kafka deleted before they were read, per partition: alert on any");
     public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("coupon.batch.size", description: "Messages per consumed batch");
 
     private static IConsumer<string, byte[]>? _consumer;

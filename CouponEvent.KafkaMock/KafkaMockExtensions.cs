@@ -35,6 +35,33 @@ public static class KafkaMockExtensions
         return api;
     }
 
+    /// <summary>
+    /// Fault injection: <c>POST /topics/{topic}/partitions/{partition}/delete-records?beforeOffset=N</c> deletes a
+    /// partition's messages before offset N (-1: all of them), as Kafka's DeleteRecords or its retention would.
+    /// </summary>
+    public static RouteGroupBuilder MapRecordsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/topics/{topic}/partitions/{partition}");
+        api.MapPost("/delete-records", DeleteRecords);
+        return api;
+    }
+
+    private static Results<Ok<DeletedRecords>, ProblemHttpResult> DeleteRecords(string topic, int partition, long beforeOffset,
+        MockKafkaCluster cluster)
+    {
+        if (beforeOffset < -1)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-offset"),
+                title: "The offset is not valid.", detail: "beforeOffset is an offset (0 or more), or -1 for the partition's high watermark.");
+        var deleted = partition < 0 ? null : cluster.DeleteRecords(topic, partition, beforeOffset);
+        if (deleted is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemDetailsDefaults.Type("partition-not-found"),
+                title: "There is no such partition.", detail: $"Topic '{topic}' has no partition {partition}.");
+        if (beforeOffset > deleted.HighWatermark)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-offset"),
+                title: "The offset is past the partition's end.", detail: $"beforeOffset is at most {deleted.HighWatermark}, the high watermark.");
+        return TypedResults.Ok(deleted);
+    }
+
     private static Results<NoContent, ProblemHttpResult> Toggle(MockKafkaCluster cluster, int brokerId, Action<int> toggle)
     {
         // The mock's brokers are numbered from 1.

@@ -1,13 +1,19 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Confluent.Kafka;
 
 namespace CouponEvent.KafkaMock;
 
 /// <summary>
 /// librdkafka's mock Kafka cluster, hosted in this process: real Kafka protocol over TCP on loopback, kept in memory.
 /// Clients in other processes connect to <see cref="BootstrapServers"/>. It does not answer the admin API's
-/// CreateTopics, so topics are created here. Faults: <see cref="SetBrokerDown"/> / <see cref="SetBrokerUp"/>.
+/// CreateTopics, so topics are created here. Faults: <see cref="SetBrokerDown"/> / <see cref="SetBrokerUp"/>, and
+/// <see cref="DeleteRecords"/> (what retention does to a partition's oldest messages).
 /// </summary>
+/// <remarks>
+/// librdkafka keeps the last 5 MiB or 100,000 message sets of each partition, whichever is less, and drops the oldest
+/// beyond that, read or not; neither limit can be set through its API.
+/// </remarks>
 public sealed partial class MockKafkaCluster : IDisposable
 {
     private const string Library = "librdkafka";
@@ -62,6 +68,32 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (error != 0) throw new InvalidOperationException($"rd_kafka_mock_broker_{what} failed with librdkafka error {error}.");
     }
 
+    /// <summary>
+    /// Kafka's DeleteRecords, which the mock does not answer over the protocol: the partition's log start moves to
+    /// <paramref name="beforeOffset"/> (-1: its high watermark), and every message before it is gone, read or not.
+    /// </summary>
+    /// <returns>The partition's watermarks before, and how many messages were deleted; null when there is no such partition.</returns>
+    public DeletedRecords? DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        using var client = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = BootstrapServers, GroupId = "kafka-mock" }).Build();
+        WatermarkOffsets watermarks;
+        try
+        {
+            watermarks = client.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(5));
+        }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownPartition or ErrorCode.Local_UnknownTopic)
+        {
+            return null;
+        }
+        var before = beforeOffset == -1 ? watermarks.High.Value : beforeOffset;
+        // The mock moves the log start wherever it is told, backwards too: below it, nothing is left to delete.
+        // Past the end is the caller's error (the mock would refuse it too).
+        if (before <= watermarks.Low.Value || before > watermarks.High.Value) return new DeletedRecords(watermarks.Low.Value, watermarks.High.Value, 0);
+        var error = rd_kafka_mock_partition_delete_records(_cluster, topic, partition, before);
+        if (error != 0) throw new InvalidOperationException($"rd_kafka_mock_partition_delete_records failed with librdkafka error {error}.");
+        return new DeletedRecords(watermarks.Low.Value, watermarks.High.Value, before - watermarks.Low.Value);
+    }
+
     public void Dispose()
     {
         if (_cluster != 0) rd_kafka_mock_cluster_destroy(_cluster);
@@ -112,9 +144,17 @@ public sealed partial class MockKafkaCluster : IDisposable
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rd_kafka_mock_topic_create(nint cluster, string topic, int partitions, int replicationFactor);
 
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_mock_partition_delete_records(nint cluster, string topic, int partition, long beforeOffset);
+
     [LibraryImport(Library)]
     private static partial int rd_kafka_mock_broker_set_down(nint cluster, int brokerId);
 
     [LibraryImport(Library)]
     private static partial int rd_kafka_mock_broker_set_up(nint cluster, int brokerId);
 }
+
+/// <param name="LowWatermark">The partition's first offset before the deletion.</param>
+/// <param name="HighWatermark">Its next offset.</param>
+/// <param name="Deleted">Messages deleted.</param>
+public sealed record DeletedRecords(long LowWatermark, long HighWatermark, long Deleted);

@@ -12,5 +12,6 @@ app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
 app.MapBrokerApi();
+app.MapRecordsApi();
 
 app.Run();

@@ -24,11 +24,11 @@ internal static class RetryJobTelemetry
         description: "Failed events waiting for a retry or for an operator, and applications refused over the quantity");
 
     private static readonly Counter<long> Findings = Meter.CreateCounter<long>("coupon.reconciliation.findings",
-        description: "Reconciliation findings by kind: released, issued_without_admission, over_issued, refused, redis_unverified");
+        description: "Reconciliation findings by kind: issued_from_redis, issued_without_admission, over_issued, refused, redis_unverified");
 
     public static void ReconciliationFindings(ReconciliationReport report)
     {
-        if (report.Released > 0) Findings.Add(report.Released, new KeyValuePair<string, object?>("kind", "released"));
+        if (report.IssuedFromRedis > 0) Findings.Add(report.IssuedFromRedis, new KeyValuePair<string, object?>("kind", "issued_from_redis"));
         if (report.IssuedWithoutAdmission > 0) Findings.Add(report.IssuedWithoutAdmission, new KeyValuePair<string, object?>("kind", "issued_without_admission"));
         if (report.OverIssued > 0) Findings.Add(report.OverIssued, new KeyValuePair<string, object?>("kind", "over_issued"));
         if (report.Refused > 0) Findings.Add(report.Refused, new KeyValuePair<string, object?>("kind", "refused"));

@@ -151,12 +151,13 @@ public static class EventsApi
                 await services.TryReleaseAsync(eventId, userId, applicationId);
                 return Rejected(new(Problems.Unavailable("Kafka")), "unavailable", eventId);
             default:
-                // Kafka may hold it: keeping the slot is the only choice that cannot issue a coupon twice over.
+                // Kafka may hold it: the slot is kept for good (reconciliation issues it if Kafka never got it), the only
+                // choice that can neither issue a coupon twice nor give a promise's slot to someone else.
                 ApplyApiLog.PublishOutcomeUnknown(services.Logger, applicationId, eventId, userId);
                 await services.TryMarkPendingAsync(eventId, userId, applicationId);
                 return Rejected(new(Problems.Of(StatusCodes.Status503ServiceUnavailable, "outcome-unknown",
                     "Kafka did not confirm the application in time.",
-                    $"It may still go through: see /api/events/{eventId}/applications/{userId}.")), "unavailable", eventId);
+                    $"The slot stays this application's: its coupon follows, through Kafka or, if Kafka never got it, from reconciliation. See /api/events/{eventId}/applications/{userId}.")), "unavailable", eventId);
         }
     }
 

@@ -38,8 +38,9 @@ public sealed partial class CouponConsumer(
             AutoCommitIntervalMs = kafkaConfig.AutoCommitIntervalMs ?? 1000,
             AutoOffsetReset = kafkaConfig.AutoOffsetReset ?? AutoOffsetReset.Earliest,
         };
+        var losses = new LossDetector();
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
-            .SetPartitionsAssignedHandler((_, partitions) => LogAssigned(logger, string.Join(",", partitions.Select(p => p.Partition.Value))))
+            .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions, losses))
             .SetErrorHandler((_, error) => LogKafkaError(logger, error.Reason))
             .SetLogHandler((_, log) => OnKafkaLog(log))
             .Build();
@@ -55,7 +56,8 @@ public sealed partial class CouponConsumer(
                 Fill(consumer, batch, settings, stoppingToken);
                 if (batch.Count == 0) continue;
 
-                await IssueAsync(batch, settings, stoppingToken);
+                var lost = batch.Select(r => losses.Observe(r.Partition.Value, r.Offset.Value)).OfType<LostRange>().ToList();
+                await IssueAsync(batch, lost, settings, stoppingToken);
                 StoreOffsets(consumer, batch);
             }
         }
@@ -91,7 +93,23 @@ public sealed partial class CouponConsumer(
         }
     }
 
-    private async Task IssueAsync(List<ConsumeResult<string, byte[]>> batch, ConsumerOptions settings, CancellationToken stoppingToken)
+    private void OnAssigned(IConsumer<string, byte[]> consumer, List<TopicPartition> partitions, LossDetector losses)
+    {
+        LogAssigned(logger, string.Join(",", partitions.Select(p => p.Partition.Value)));
+        try
+        {
+            losses.Assigned(consumer.Committed(partitions, TimeSpan.FromSeconds(10)));
+        }
+        catch (KafkaException ex)
+        {
+            // Without the committed offsets, a loss on these partitions goes unnoticed here; reconciliation still issues it.
+            losses.Assigned(partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset)));
+            LogKafkaError(logger, ex.Error.Reason);
+        }
+    }
+
+    private async Task IssueAsync(List<ConsumeResult<string, byte[]>> batch, List<LostRange> lost, ConsumerOptions settings,
+        CancellationToken stoppingToken)
     {
         using var activity = ConsumerTelemetry.Source.StartActivity(ActivityKind.Consumer, links: Links(batch),
             name: $"{Topics.CouponCreate} process");
@@ -99,6 +117,19 @@ public sealed partial class CouponConsumer(
         activity?.SetTag("messaging.destination.name", Topics.CouponCreate);
         activity?.SetTag("messaging.batch.message_count", batch.Count);
         activity?.SetTag("messaging.consumer.group.name", settings.GroupId);
+        foreach (var range in lost)
+        {
+            // Acknowledged applications Kafka no longer holds: their winners are issued by reconciliation from Redis.
+            LogMessagesLost(logger, range.Count, range.Partition, range.From, range.To - 1);
+            ConsumerTelemetry.MessagesLost.Add(range.Count,
+                new KeyValuePair<string, object?>("messaging.destination.partition.id", range.Partition));
+            activity?.AddEvent(new ActivityEvent("messages lost", tags: new ActivityTagsCollection
+            {
+                ["messaging.destination.partition.id"] = range.Partition,
+                ["coupon.lost.from_offset"] = range.From,
+                ["coupon.lost.count"] = range.Count,
+            }));
+        }
 
         var applications = new List<CouponApplication>(batch.Count);
         foreach (var result in batch)
@@ -276,20 +307,9 @@ public sealed partial class CouponConsumer(
         }
     }
 
-    /// <summary>
-    /// librdkafka's own log, into ours. One line is an alarm: an offset reset because the broker no longer holds the
-    /// committed position means messages were deleted before they were read (retention overrun). Their winners hold
-    /// slots with nothing in MySQL; reconciliation reports them, and an operator must replay them from the producer side.
-    /// </summary>
+    /// <summary>librdkafka's own log, into ours.</summary>
     private void OnKafkaLog(LogMessage log)
     {
-        if (log.Level <= SyslogLevel.Warning && log.Facility == "OFFSET" && log.Message.Contains("offset reset", StringComparison.Ordinal)
-            && log.Message.Contains("not available", StringComparison.Ordinal))
-        {
-            ConsumerTelemetry.LostPositions.Add(1);
-            LogPositionLost(logger, log.Message);
-            return;
-        }
         var level = log.Level switch
         {
             <= SyslogLevel.Error => LogLevel.Error,
@@ -300,8 +320,8 @@ public sealed partial class CouponConsumer(
         LogKafka(logger, level, log.Facility, log.Message);
     }
 
-    [LoggerMessage(2007, LogLevel.Critical, "Kafka no longer holds this consumer's position: messages were deleted before they were read. {Detail}")]
-    private static partial void LogPositionLost(ILogger logger, string detail);
+    [LoggerMessage(2007, LogLevel.Critical, "Kafka lost {Count} acknowledged applications of partition {Partition} (offsets {From} to {Last}): deleted before they were read (retention shorter than the consumer's outage?). Reconciliation issues their coupons from Redis")]
+    private static partial void LogMessagesLost(ILogger logger, long count, int partition, long from, long last);
 
     [LoggerMessage(EventId = 2008, Message = "librdkafka {Facility}: {Message}")]
     private static partial void LogKafka(ILogger logger, LogLevel level, string facility, string message);

@@ -194,6 +194,10 @@ namespace CouponEvent.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("issued");
 
+                    b.Property<long>("IssuedFromRedis")
+                        .HasColumnType("bigint")
+                        .HasColumnName("issued_from_redis");
+
                     b.Property<long>("IssuedWithoutAdmission")
                         .HasColumnType("bigint")
                         .HasColumnName("issued_without_admission");
@@ -227,10 +231,6 @@ namespace CouponEvent.Data.Migrations
                     b.Property<long>("Refused")
                         .HasColumnType("bigint")
                         .HasColumnName("refused");
-
-                    b.Property<long>("Released")
-                        .HasColumnType("bigint")
-                        .HasColumnName("released");
 
                     b.Property<string>("Status")
                         .IsRequired()

@@ -16,9 +16,11 @@ public sealed class ReconciliationReport
     public long Unissued { get; set; }
     /// <summary>Winners whose publish outcome was unknown, not yet settled.</summary>
     public long Pending { get; set; }
-    /// <summary>Slots freed by reconciliation so far, every check adding its own: past the grace period, consumer
-    /// caught up, nothing in MySQL.</summary>
-    public long Released { get; set; }
+    /// <summary>Coupons issued by reconciliation from Redis's record so far, every check adding its own: winners past the
+    /// grace period with nothing in MySQL once the consumer had caught up, whose messages Kafka lost (deleted before
+    /// they were read), were never sent, or had an unknown outcome. Above 0 means Kafka lost what it acknowledged or a
+    /// publish failed: look at the Consumer's lost-message alarms.</summary>
+    public long IssuedFromRedis { get; set; }
     /// <summary>Coupons of users Redis does not hold as winners: reported, never fixed automatically.</summary>
     public long IssuedWithoutAdmission { get; set; }
     /// <summary>Coupons beyond the quantity: must stay 0.</summary>

@@ -1,24 +1,30 @@
 using CouponEvent.Data;
+using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CouponEvent.RetryJob.Reconciling;
 
 /// <summary>
 /// Compares one event's winners in Redis with its coupons and failed events in MySQL, and settles what is safe.
-/// The rule: a winner with neither a coupon nor a failed event, admitted longer ago than the grace period, while
-/// the consumer group has nothing left to read, never reached Kafka (a publish that failed or whose outcome was
-/// unknown, or a crash between admission and publish); nobody was told 202 for it, so its slot is released
-/// (only if it still holds that application). Everything that would risk over-issue (coupons beyond the
-/// quantity, coupons of users Redis does not hold, applications refused by MySQL's quantity guard) is reported, never
-/// changed. A Redis that restarted or failed over is reported as such (<c>redis-unverified</c>) and left to ApplyApi's
-/// recovery; once recovered, each report says when, why, and how many lost winners it put back.
+/// The rule: a winner holds its slot for good. A winner with neither a coupon nor a failed event, admitted longer ago
+/// than the grace period, while the consumer group has nothing left to read, is a promise whose message never reached
+/// MySQL: lost by Kafka (deleted before it was read), never sent (ApplyApi died between the script and the publish), or
+/// of unknown outcome (a pending mark). Whoever was told what, the applicant was first: the coupon is issued from
+/// Redis's own record (event, user, application id, admission time) through <see cref="CouponIssuer"/>, as the Consumer
+/// would have, under the same quantity guard; a redelivery of the message later is a no-op. Reconciliation never frees a
+/// slot (only ApplyApi does, for a publish the brokers refused: nobody was told 202). Everything that would risk
+/// over-issue (coupons beyond the quantity, coupons of users Redis does not hold, applications refused by MySQL's
+/// quantity guard) is reported, never changed. A Redis that restarted or failed over is reported as such
+/// (<c>redis-unverified</c>) and left to ApplyApi's recovery; once recovered, each report says when, why, and how many
+/// lost winners it put back.
 /// </summary>
-public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexer redis, KafkaConsumerLag lag,
-    IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
+public sealed partial class Reconciler(CouponDbContext db, [FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource,
+    IConnectionMultiplexer redis, KafkaConsumerLag lag, IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
 {
     // Asked at most once per round (a Reconciler lives for one round), and only when the counts differ.
     private long? _lag;
@@ -48,7 +54,7 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         }
 
         if (!thorough && await CountsAgreeAsync(e, report, cancellationToken)) return await SaveAsync(report, cancellationToken);
-        // Counts that differ while the consumer is still reading are an event in full flow: no winner can be released
+        // Counts that differ while the consumer is still reading are an event in full flow: no winner can be judged
         // before it has caught up, and reading every winner and row of a large event every interval would take a
         // third of a core from the race (bench/README.md). The next round, or the thorough one, compares them.
         if (!thorough && await LagAsync() > 0)
@@ -58,8 +64,8 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
             return await SaveAsync(report, cancellationToken);
         }
 
-        // Rows before winners for "issued without admission": a user with a row stays a winner (only users without one
-        // are released), so a row read first whose user the winners lack really has no admission. Read the other way
+        // Rows before winners for "issued without admission": a user with a row stays a winner (no winner is ever
+        // removed here), so a row read first whose user the winners lack really has no admission. Read the other way
         // round, a winner admitted and written between the two reads would look like one.
         var issuedBefore = await IssuedUsersAsync(e.Id, cancellationToken);
         // A page at a time: HGETALL of a large event's winners would hold Redis, and every admission, while it runs.
@@ -79,36 +85,81 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         report.IssuedWithoutAdmission = issuedBefore.Count(u => !winners.ContainsKey(u));
         report.OverIssued = Math.Max(0, issued.Count - e.Quantity);
 
-        var unissued = winners.Where(w => !inMySql.Contains(w.Key)).ToList();
-        report.Unissued = unissued.Count;
+        var judged = Judge(e.Id, winners, inMySql, now, options.Value.Grace);
+        report.Unissued = judged.Unissued;
         // A pending mark is settled once the application is in MySQL or no longer a winner.
         foreach (var user in pending.Where(u => inMySql.Contains(u) || !winners.ContainsKey(u)))
             await redisDb.HashDeleteAsync(EventKeys.Pending(e.Id), user);
         report.Pending = pending.Count(u => !inMySql.Contains(u) && winners.ContainsKey(u));
 
-        var stale = unissued.Where(w => AdmittedAt(w.Value) is { } at && now - at > options.Value.Grace).ToList();
-        if (stale.Count > 0)
+        if (judged.ToIssue.Count > 0)
         {
-            if (await LagAsync() > 0)
-            {
-                report.Status = ReconciliationReport.ConsumerLagging;
-            }
-            else
-            {
-                foreach (var (user, applicationId) in stale)
-                {
-                    var released = (long)await redisDb.ScriptEvaluateAsync(EventKeys.ReleaseScript,
-                        [EventKeys.Winners(e.Id), EventKeys.Pending(e.Id)], [user, applicationId, e.Id]);
-                    if (released == 1)
-                    {
-                        report.Released++;
-                        LogReleased(logger, applicationId, e.Id, user);
-                    }
-                }
-            }
+            // Their messages may still be on their way: only once the consumer has read everything is their absence final.
+            if (await LagAsync() > 0) report.Status = ReconciliationReport.ConsumerLagging;
+            else await IssueFromRedisAsync(redisDb, report, judged.ToIssue, pending, cancellationToken);
         }
 
         return await SaveAsync(report, cancellationToken);
+    }
+
+    /// <summary>What reconciliation does with an event's winners: the rule, on its own.</summary>
+    /// <param name="winners">userId → applicationId, from Redis.</param>
+    /// <param name="inMySql">Users with a coupon or a failed event.</param>
+    /// <returns>The winners to issue from Redis's record (nothing in MySQL, admitted more than <paramref name="grace"/>
+    /// ago), and how many winners have nothing in MySQL in all (those within the grace are still on their way; a winner
+    /// whose admission time cannot be read is only reported).</returns>
+    internal static (List<CouponApplication> ToIssue, int Unissued) Judge(string eventId, IReadOnlyDictionary<long, string> winners,
+        IReadOnlySet<long> inMySql, DateTimeOffset now, TimeSpan grace)
+    {
+        var toIssue = new List<CouponApplication>();
+        var unissued = 0;
+        foreach (var (user, applicationId) in winners)
+        {
+            if (inMySql.Contains(user)) continue;
+            unissued++;
+            if (AdmittedAt(applicationId) is { } at && now - at > grace)
+                toIssue.Add(CouponApplication.Create(Guid.ParseExact(applicationId, "N"), eventId, user, at));
+        }
+        return (toIssue, unissued);
+    }
+
+    /// <summary>
+    /// Issues promises whose messages never reached MySQL, in batches, as the Consumer does: coupons under the quantity
+    /// guard, a refused failed event for any that does not fit (an alarm, as from the Consumer).
+    /// </summary>
+    private async Task IssueFromRedisAsync(IDatabase redisDb, ReconciliationReport report, List<CouponApplication> applications,
+        HashSet<long> pending, CancellationToken cancellationToken)
+    {
+        foreach (var batch in applications.OrderBy(a => a.AdmittedAt).Chunk(500))
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(CouponIssuer.Isolation, cancellationToken);
+            var (issued, refused) = await CouponIssuer.IssueAsync(connection, transaction, batch, cancellationToken);
+            foreach (var application in refused)
+            {
+                await CouponIssuer.RecordFailedEventAsync(connection, transaction, application, FailedEventStatus.Refused,
+                    CouponIssuer.RefusedReason(application.EventId), null, cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+
+            report.IssuedFromRedis += issued;
+            report.Issued += issued;
+            report.Unissued -= batch.Length;
+            report.Refused += refused.Count;
+            var refusedIds = refused.Select(a => a.ApplicationId).ToHashSet();
+            foreach (var application in batch)
+            {
+                // Settled either way: a coupon, or a refused failed event for an operator.
+                if (pending.Contains(application.UserId))
+                {
+                    await redisDb.HashDeleteAsync(EventKeys.Pending(application.EventId), application.UserId);
+                    report.Pending--;
+                }
+                if (refusedIds.Contains(application.ApplicationId)) continue;
+                LogIssuedFromRedis(logger, application.ApplicationId, application.UserId, application.EventId, application.AdmittedAt,
+                    pending.Contains(application.UserId) ? "its publish's outcome was unknown" : "its message was lost by Kafka or never sent");
+            }
+        }
     }
 
     private async Task<long> LagAsync() => _lag ??= await lag.GetAsync();
@@ -158,14 +209,14 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         }
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO reconciliation_reports
-                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, released, issued_without_admission,
+                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, issued_from_redis, issued_without_admission,
                  over_issued, refused, recovered_at, recovery_cause, recovery_restored, status)
             VALUES ({r.EventId}, {r.CheckedAt.UtcDateTime}, {r.Quantity}, {r.Admitted}, {r.Issued}, {r.FailedOpen}, {r.Unissued}, {r.Pending},
-                    {r.Released}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Refused}, {r.RecoveredAt?.UtcDateTime}, {r.RecoveryCause},
+                    {r.IssuedFromRedis}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Refused}, {r.RecoveredAt?.UtcDateTime}, {r.RecoveryCause},
                     {r.RecoveryRestored}, {r.Status})
             ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at), quantity = VALUES(quantity), admitted = VALUES(admitted),
                 issued = VALUES(issued), failed_open = VALUES(failed_open), unissued = VALUES(unissued), pending = VALUES(pending),
-                released = released + VALUES(released), issued_without_admission = VALUES(issued_without_admission),
+                issued_from_redis = issued_from_redis + VALUES(issued_from_redis), issued_without_admission = VALUES(issued_without_admission),
                 over_issued = VALUES(over_issued), refused = VALUES(refused), recovered_at = VALUES(recovered_at),
                 recovery_cause = VALUES(recovery_cause), recovery_restored = VALUES(recovery_restored), status = VALUES(status)
             """, cancellationToken);
@@ -173,8 +224,8 @@ public sealed partial class Reconciler(CouponDbContext db, IConnectionMultiplexe
         return r;
     }
 
-    [LoggerMessage(3101, LogLevel.Warning, "Released the slot of application {ApplicationId} (user {UserId}, event {EventId}): admitted long ago, never reached Kafka")]
-    private static partial void LogReleased(ILogger logger, string applicationId, string eventId, long userId);
+    [LoggerMessage(3101, LogLevel.Warning, "Issued application {ApplicationId} (user {UserId}, event {EventId}, admitted at {AdmittedAt}) from Redis's record: nothing of it reached MySQL ({Why})")]
+    private static partial void LogIssuedFromRedis(ILogger logger, Guid applicationId, long userId, string eventId, DateTimeOffset admittedAt, string why);
 
     [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission, {Refused} refused over the quantity")]
     private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission, long refused);

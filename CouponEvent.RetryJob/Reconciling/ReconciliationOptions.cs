@@ -9,8 +9,9 @@ public sealed class ReconciliationOptions
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How old an admission must be before a winner with nothing in MySQL may be released: far longer than a
-    /// publish can take (the producer gives up after 5 s) and than the consumer normally needs.
+    /// How old an admission must be before a winner with nothing in MySQL is issued from Redis's record: far longer
+    /// than a publish can take (the producer gives up after 5 s) and than the consumer normally needs, so that the
+    /// count of coupons issued from Redis means messages that really never arrived.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:06", "1.00:00:00")]
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(60);

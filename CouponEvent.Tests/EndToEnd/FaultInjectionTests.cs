@@ -39,6 +39,12 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         MariaDbHung,
         /// <summary>The Consumer hangs past its 10 s session timeout, mid-batch, then wakes up expelled from its group.</summary>
         ConsumerHung,
+        /// <summary>
+        /// The Consumer hangs from the race's start, and Kafka deletes every message it has not read (what a retention
+        /// shorter than the outage does, and librdkafka's mock broker once a partition holds 5 MiB): acknowledged
+        /// applications that no consumer will ever read. The Consumer reports the loss; reconciliation issues them.
+        /// </summary>
+        UnreadMessagesDeleted,
         RedisRestartedEmpty,
         RetryJobKilled,
         PoisonMessages,
@@ -64,6 +70,8 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     [InlineData(Fault.MariaDbHung, 20000, 5000)]
     [InlineData(Fault.ConsumerHung, 1000, 100)]
     [InlineData(Fault.ConsumerHung, 20000, 5000)]
+    [InlineData(Fault.UnreadMessagesDeleted, 1000, 100)]
+    [InlineData(Fault.UnreadMessagesDeleted, 20000, 5000)]
     [InlineData(Fault.RedisRestartedEmpty, 1000, 100)]
     [InlineData(Fault.RedisRestartedEmpty, 20000, 5000)]
     [InlineData(Fault.RetryJobKilled, 1000, 100)]
@@ -93,9 +101,9 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
             // busy machine reliably polls and saves (a run with faster admission caught it holding every winner).
             ? await RollBackAsync(watcher!, eventId, running, snapshotAt: fault == Fault.RedisRolledBack ? 0.25 : 0.5,
                 crashAfterSoldOut: fault == Fault.RedisRolledBackAfterSoldOut)
-            : await InjectAsync(fault, eventId, race, users / 10, running);
+            : await InjectAsync(fault, eventId, race, fault == Fault.UnreadMessagesDeleted ? 1 : users / 10, quantity, running);
         await running;
-        // The last applicants try again once the dust settles: a slot freed by reconciliation must find a taker.
+        // The last applicants try again once the dust settles, as users do: a slot freed meanwhile must find a taker.
         await race.SweepAsync(everyone, () => stack.Database.CouponCountAsync(eventId), quantity);
 
         var rows = await stack.Database.WaitForCouponsAsync(eventId, quantity);
@@ -105,10 +113,15 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         var duplicates = await stack.Database.ScalarAsync("SELECT COUNT(*) - COUNT(DISTINCT user_id) FROM coupons WHERE event_id = @e", ("@e", eventId));
         var overIssue = Math.Max(0, rows.Count - quantity);
         var refused = await stack.Database.ScalarAsync($"SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = {(int)FailedEventStatus.Refused}", ("@e", eventId));
+        var fromRedis = await IssuedFromRedisAsync(eventId);
+        if (_consumerLogs is not null)
+        {
+            await using (_consumerLogs) _lostReported = await LostReportedAsync(_consumerLogs, _logStart!);
+        }
 
         var row = $"| {fault} | {users:N0} / {quantity:N0} | {race.Requests:N0} | {race.Count(HttpStatusCode.Accepted):N0} | {race.Count(HttpStatusCode.Conflict):N0} | " +
                   $"{race.Count(HttpStatusCode.Gone):N0} | {race.Count(HttpStatusCode.ServiceUnavailable):N0} | {race.Unanswered:N0} | {rows.Count:N0} | " +
-                  $"{duplicates} | {lost} | {unexplained} | {overIssue} | {refused} |";
+                  $"{duplicates} | {lost} | {unexplained} | {overIssue} | {refused} | {_lostReported?.ToString("N0") ?? "-"} | {fromRedis:N0} |";
         output.WriteLine(row);
         foreach (var (reason, count) in race.NoAnswerReasons) output.WriteLine($"no answer ({count}): {reason}");
         Report(row);
@@ -122,6 +135,24 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         Assert.Equal(0, overIssue);
         Assert.Equal(0, refused);
         Assert.Equal(quantity, rows.Count);
+        if (fault == Fault.UnreadMessagesDeleted)
+        {
+            // The loss is seen where it happens, and every coupon issued from Redis is one of the messages reported lost.
+            Assert.True(_lostReported > 0, "the Consumer reported no lost message");
+            Assert.InRange(fromRedis, 1, _lostReported!.Value);
+        }
+    }
+
+    /// <summary>Where the scenario deletes messages: the Consumer's console, each partition's log start after the deletion,
+    /// and the messages the Consumer reported lost.</summary>
+    private ReplicaLogs? _consumerLogs;
+    private Dictionary<int, long>? _logStart;
+    private long? _lostReported;
+
+    private async Task<long> IssuedFromRedisAsync(string eventId)
+    {
+        var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+        return reports is [var report] ? report.GetProperty("issuedFromRedis").GetInt64() : 0;
     }
 
     /// <summary>The suite's table, in the test output folder; test.sh prints it at the end.</summary>
@@ -136,15 +167,15 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
             if (!File.Exists(ReportPath))
             {
                 File.WriteAllText(ReportPath,
-                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue | refused over quantity |\n" +
-                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue | refused over quantity | messages Kafka lost (reported) | issued from Redis |\n" +
+                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             }
             File.AppendAllText(ReportPath, row + "\n");
         }
     }
 
     /// <returns>Whether the race was still running when the fault struck.</returns>
-    private async Task<bool> InjectAsync(Fault fault, string eventId, Race race, int strikeAfter, Task running)
+    private async Task<bool> InjectAsync(Fault fault, string eventId, Race race, int strikeAfter, int quantity, Task running)
     {
         // Strike once the race is under way: a tenth of the users answered (for the RetryJob, its first retries in).
         await Eventually.HoldsAsync(async () => running.IsCompleted || (fault == Fault.RetryJobKilled
@@ -180,6 +211,20 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
             case Fault.ConsumerHung:
                 await HangAsync("consumer", TimeSpan.FromSeconds(15));
                 break;
+            case Fault.UnreadMessagesDeleted:
+                _consumerLogs = await ReplicaLogs.FollowAsync(stack.App, "consumer");
+                stack.Resources.Freeze("consumer");
+                try
+                {
+                    // Half the coupons acknowledged while it hangs, then all that it has not read deleted.
+                    await Eventually.HoldsAsync(() => Task.FromResult(running.IsCompleted || race.Count(HttpStatusCode.Accepted) >= quantity / 2));
+                    _logStart = await DeleteUnreadMessagesAsync();
+                }
+                finally
+                {
+                    stack.Resources.Thaw("consumer");
+                }
+                break;
             case Fault.RedisRestartedEmpty:
                 await stack.Resources.RestartRedisEmptyAsync();
                 break;
@@ -206,6 +251,43 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 break;
         }
         return struckMidRace;
+    }
+
+    /// <summary>Every message of <c>coupon_create</c> deleted, as Kafka's DeleteRecords or retention would.</summary>
+    /// <returns>Per partition, the new log start: the offset a consumer resumes from.</returns>
+    private async Task<Dictionary<int, long>> DeleteUnreadMessagesAsync()
+    {
+        using var kafkaMock = stack.App.CreateHttpClient("kafka-mock", "http");
+        var logStart = new Dictionary<int, long>();
+        for (var partition = 0; partition < Topics.CouponCreatePartitions; partition++)
+        {
+            using var response = await kafkaMock.PostAsync($"/topics/{Topics.CouponCreate}/partitions/{partition}/delete-records?beforeOffset=-1", null);
+            response.EnsureSuccessStatusCode();
+            logStart[partition] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("highWatermark").GetInt64();
+        }
+        return logStart;
+    }
+
+    /// <summary>
+    /// What the Consumer's alarms say was lost, once it has caught up: per partition, the line whose gap ends where the
+    /// deletion left the log (lines of earlier scenarios end elsewhere).
+    /// </summary>
+    private static async Task<long> LostReportedAsync(ReplicaLogs logs, Dictionary<int, long> logStart)
+    {
+        long total = 0;
+        await Eventually.HoldsAsync(() =>
+        {
+            var found = new Dictionary<int, long>();
+            foreach (var line in logs.Lines.Values.SelectMany(l => l))
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(line, @"Kafka lost (\d+) acknowledged applications of partition (\d+) \(offsets (\d+) to (\d+)\)");
+                if (match.Success && logStart.GetValueOrDefault(int.Parse(match.Groups[2].Value)) == long.Parse(match.Groups[4].Value) + 1)
+                    found[int.Parse(match.Groups[2].Value)] = long.Parse(match.Groups[1].Value);
+            }
+            total = found.Values.Sum();
+            return Task.FromResult(found.Count > 0);
+        }, TimeSpan.FromSeconds(30));
+        return total;
     }
 
     /// <summary>The server stops answering with its connections open (SIGSTOP), then carries on with what it was sent.</summary>

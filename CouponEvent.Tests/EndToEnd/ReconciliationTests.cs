@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CouponEvent.Tests.EndToEnd;
@@ -19,27 +20,32 @@ namespace CouponEvent.Tests.EndToEnd;
 public sealed class ReconciliationTests(StackFixture stack)
 {
     [Fact]
-    public async Task A_slot_held_past_the_grace_period_that_never_reached_Kafka_is_released_and_reported()
+    public async Task A_winner_whose_message_never_reached_MySQL_is_issued_from_Redis_past_the_grace_period_and_keeps_its_slot()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
-        // What a publish that failed (or an ApplyApi that died before publishing) leaves: a winner, nothing in Kafka.
-        // Admitted just now, so the slot is held for the grace period (8 s here) and the next user meets a sold-out
-        // event; an older admission could be released by a round between these lines and the next.
-        var lost = Guid.CreateVersion7().ToString("N");
-        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, lost);
-        await redis.GetDatabase().HashSetAsync(EventKeys.Pending(eventId), 7, lost);
+        // What a lost message, a publish of unknown outcome, or an ApplyApi that died before publishing leaves: a
+        // winner (here with a pending mark), nothing in Kafka or MySQL. Admitted just now, so it is not judged for the
+        // grace period (8 s here).
+        var lost = Guid.CreateVersion7();
+        await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, lost.ToString("N"));
+        await redis.GetDatabase().HashSetAsync(EventKeys.Pending(eventId), 7, lost.ToString("N"));
         using (var soldOut = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8))
             Assert.Equal(HttpStatusCode.Gone, soldOut.StatusCode);
 
-        var report = await WaitForReportAsync(eventId, r => r.GetProperty("released").GetInt64() == 1);
-        Assert.Equal("ok", report.GetProperty("status").GetString());
+        var report = await WaitForReportAsync(eventId, r => r.GetProperty("issuedFromRedis").GetInt64() == 1);
 
-        // The event can still reach exactly its quantity.
-        using var next = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8);
-        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
-        Assert.Equal([8L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
+        Assert.Equal(("ok", 1L, 1L, 0L, 0L), (report.GetProperty("status").GetString(), report.GetProperty("admitted").GetInt64(),
+            report.GetProperty("issued").GetInt64(), report.GetProperty("unissued").GetInt64(), report.GetProperty("pending").GetInt64()));
+        Assert.Equal([7L], await stack.Database.CouponUsersAsync(eventId));
+        Assert.Equal(1, await stack.Database.ScalarAsync("SELECT COUNT(*) FROM coupons WHERE event_id = @e AND user_id = 7 AND application_id = @a",
+            ("@e", eventId), ("@a", lost.ToString())));
         Assert.False(await redis.GetDatabase().HashExistsAsync(EventKeys.Pending(eventId), 7));
+        // The slot was never freed: the next user still meets a sold-out event, and user 7's status is its coupon.
+        using (var next = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8))
+            Assert.Equal(HttpStatusCode.Gone, next.StatusCode);
+        var status = await stack.ApplyApi.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}/applications/7");
+        Assert.Equal("issued", status.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -73,14 +79,15 @@ public sealed class ReconciliationTests(StackFixture stack)
         // The RetryJob's reconciler, judging by a group that has read nothing of coupon_create (user 1's application
         // at least): a consumer that far behind.
         var behind = new KafkaConsumerLag(stack.KafkaBootstrapServers, $"behind-{Guid.NewGuid():N}", Topics.CouponCreate);
-        Reconciler Reconciler() => new(db, redis, behind, Options.Create(new ReconciliationOptions()), TimeProvider.System, NullLogger<Reconciler>.Instance);
+        await using var rawSql = new MySqlDataSource(stack.MySqlConnectionString);
+        Reconciler Reconciler() => new(db, rawSql, redis, behind, Options.Create(new ReconciliationOptions()), TimeProvider.System, NullLogger<Reconciler>.Instance);
 
         var round = await Reconciler().ReconcileAsync(e, thorough: false, CancellationToken.None);
         Assert.Equal(("consumer-lagging", 2L, 1L, 0L), (round.Status, round.Admitted, round.Issued, round.Unissued));
 
         var thorough = await Reconciler().ReconcileAsync(e, thorough: true, CancellationToken.None);
         // User 7 is found unissued, and kept: admitted within the grace period, so nothing is wrong yet.
-        Assert.Equal(("ok", 2L, 1L, 1L, 0L), (thorough.Status, thorough.Admitted, thorough.Issued, thorough.Unissued, thorough.Released));
+        Assert.Equal(("ok", 2L, 1L, 1L, 0L), (thorough.Status, thorough.Admitted, thorough.Issued, thorough.Unissued, thorough.IssuedFromRedis));
         Assert.True(await redis.GetDatabase().HashExistsAsync(EventKeys.Winners(eventId), 7));
     }
 

@@ -110,6 +110,12 @@ public sealed class HardeningTests(StackFixture stack)
             (kafkaMock, HttpMethod.Post, "/brokers/0/down", 404, "brokerId"),
             (kafkaMock, HttpMethod.Post, "/brokers/99/up", 404, "brokerId"),
             (kafkaMock, HttpMethod.Get, "/brokers/1/down", 405, null),
+            (kafkaMock, HttpMethod.Post, "/topics/coupon_create/partitions/0/delete-records", 400, "beforeOffset"),
+            (kafkaMock, HttpMethod.Post, "/topics/coupon_create/partitions/0/delete-records?beforeOffset=abc", 400, "beforeOffset"),
+            (kafkaMock, HttpMethod.Post, "/topics/coupon_create/partitions/0/delete-records?beforeOffset=-2", 400, "beforeOffset"),
+            (kafkaMock, HttpMethod.Post, $"/topics/coupon_create/partitions/0/delete-records?beforeOffset={long.MaxValue}", 400, "beforeOffset"),
+            (kafkaMock, HttpMethod.Post, "/topics/coupon_create/partitions/99/delete-records?beforeOffset=0", 404, "partition"),
+            (kafkaMock, HttpMethod.Post, "/topics/nowhere/partitions/0/delete-records?beforeOffset=0", 404, "partition"),
         ];
 
         foreach (var (client, method, path, status, field) in requests)

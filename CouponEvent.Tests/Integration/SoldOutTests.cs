@@ -53,14 +53,14 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_slot_released_as_reconciliation_does_is_announced_and_reopens_the_event_for_the_next_user()
+    public async Task A_slot_released_after_a_refused_publish_is_announced_and_reopens_the_event_for_the_next_user()
     {
         // The periodic check is a minute away: only the release's announcement can reopen the event in this test.
         await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("SoldOut:CheckInterval", "00:01:00"));
         using var client = factory.CreateClient();
         var eventId = await SellOutAsync(client, factory, quantity: 3);
 
-        await ReleaseAsReconciliationDoesAsync(eventId, userId: 2);
+        await ReleaseAsApplyApiDoesAsync(eventId, userId: 2);
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
         await Eventually.HoldsAsync(() => Task.FromResult(!remembered.IsSoldOut(eventId)), TimeSpan.FromSeconds(30));
 
@@ -117,7 +117,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         using var client = factory.CreateClient();
         var eventId = await AdmitRememberedAsync(client, factory, quantity: 100, users: 3);
 
-        await ReleaseAsReconciliationDoesAsync(eventId, userId: 2);
+        await ReleaseAsApplyApiDoesAsync(eventId, userId: 2);
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
         await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, 2) is null), TimeSpan.FromSeconds(30));
 
@@ -159,8 +159,8 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         return eventId;
     }
 
-    /// <summary>Frees a winner's slot with the release script, as reconciliation does: the change is announced.</summary>
-    private async Task ReleaseAsReconciliationDoesAsync(string eventId, long userId)
+    /// <summary>Frees a winner's slot with the release script, as ApplyApi does when the brokers refuse its publish: the change is announced.</summary>
+    private async Task ReleaseAsApplyApiDoesAsync(string eventId, long userId)
     {
         var db = _redis.GetDatabase();
         var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), userId))!;
