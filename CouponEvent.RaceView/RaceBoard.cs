@@ -8,16 +8,17 @@ namespace CouponEvent.RaceView;
 
 /// <summary>One event's race: admitted from Redis, issued and failed events from MySQL.</summary>
 /// <param name="Refused">Applications MySQL's quantity guard refused (202s not honoured): must stay 0.</param>
+/// <param name="IssuedFromRedis">Coupons reconciliation issued from Redis's record: promises whose message Kafka lost or never got.</param>
 public sealed record Race(string EventId, string Name, int Quantity, long Admitted, long Issued, long Remaining,
-    long Retrying, long Parked, long Refused, IReadOnlyDictionary<string, long> Answers, DateTimeOffset CreatedAt);
+    long Retrying, long Parked, long Refused, long IssuedFromRedis, IReadOnlyDictionary<string, long> Answers, DateTimeOffset CreatedAt);
 
 /// <summary>One second of a race: answers by outcome (every ApplyApi replica's), and coupon rows written.</summary>
 public sealed record RaceSecond(long Second, IReadOnlyDictionary<string, long> Answers, long Issued);
 
 /// <summary>
 /// Reads the servers of record once a second for the newest events: admitted (the winners hash), the answers ApplyApi
-/// replicas tallied (<see cref="EventKeys.Answers"/>), issued (coupon rows) and retrying, parked and refused (failed
-/// events). The growth of the issued count between two readings is the issuance timeline.
+/// replicas tallied (<see cref="EventKeys.Answers"/>), issued (coupon rows), retrying, parked and refused (failed
+/// events), and issued from Redis (reconciliation's reports). The growth of the issued count between two readings is the issuance timeline.
 /// </summary>
 public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexer redis, TimeProvider time) : BackgroundService
 {
@@ -81,13 +82,15 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
             .Select(g => new { g.Key.EventId, g.Key.Status, Count = g.LongCount() })
             .ToListAsync(cancellationToken);
         long Failed(string eventId, FailedEventStatus status) => failed.FirstOrDefault(f => f.EventId == eventId && f.Status == status)?.Count ?? 0;
+        var fromRedis = await db.ReconciliationReports.AsNoTracking().Where(r => ids.Contains(r.EventId))
+            .ToDictionaryAsync(r => r.EventId, r => r.IssuedFromRedis, cancellationToken);
 
         var database = redis.GetDatabase();
         var admitted = await Task.WhenAll(ids.Select(id => database.HashLengthAsync(EventKeys.Winners(id))));
         var answers = await Task.WhenAll(ids.Select(id => database.HashGetAllAsync(EventKeys.Answers(id))));
         return events.Select((e, i) => new Race(e.Id, e.Name, e.Quantity, admitted[i], e.Issued, Math.Max(0, e.Quantity - admitted[i]),
             Failed(e.Id, FailedEventStatus.Pending), Failed(e.Id, FailedEventStatus.Parked), Failed(e.Id, FailedEventStatus.Refused),
-            Totals(answers[i]), e.CreatedAt)).ToList();
+            fromRedis.GetValueOrDefault(e.Id), Totals(answers[i]), e.CreatedAt)).ToList();
     }
 
     /// <summary>Answers by outcome over the whole race.</summary>

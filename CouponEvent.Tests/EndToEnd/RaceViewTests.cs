@@ -47,6 +47,7 @@ public sealed class RaceViewTests(StackFixture stack) : IAsyncLifetime
         // The refusals are each replica's tally, summed in Redis every second.
         await Expect(page.GetByTestId("sold-out")).ToHaveTextAsync(result.Count(HttpStatusCode.Gone).ToString("N0"), new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("refused")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("from-redis")).ToHaveTextAsync("0");
         Assert.True(await page.Locator("#timeline polyline").CountAsync() >= 2, "the timeline draws the race");
         await page.ScreenshotAsync(new() { Path = "race-view.png", FullPage = true });
     }
