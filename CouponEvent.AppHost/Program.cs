@@ -8,7 +8,7 @@ if (dashboard) builder.EnsureDashboardPortsAreFree();
 // Redis, Kafka and MySQL: private servers (local, the default without Docker), containers, or external servers.
 var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: "coupondb");
 // Six partitions: local mode's mock broker keeps only the last 5 MiB of each and scans its log on every fetch (bench/README.md).
-kafka.WithTopic(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.CouponCreateDeadLetter);
+kafka.WithTopic(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.CouponConsumerGroup, Topics.CouponCreateDeadLetter);
 
 var adminApiKey = builder.AddParameter("admin-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
 

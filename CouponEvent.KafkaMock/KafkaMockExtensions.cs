@@ -23,7 +23,8 @@ public static class KafkaMockExtensions
         builder.Services.AddSingleton<BootstrapRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BootstrapRelay>());
         builder.Services.AddHealthChecks()
-            .AddCheck<BootstrapRelay>("kafka-mock");
+            .AddCheck<BootstrapRelay>("kafka-mock")
+            .AddCheck<UnreadLogCheck>("unread-log");
     }
 
     /// <summary>Fault injection for tests and the dashboard's commands: a broker down refuses and drops connections.</summary>

@@ -16,4 +16,7 @@ public sealed class KafkaMockOptions
 
     /// <summary>Topics created at start, name → partitions (the mock does not answer the admin API's CreateTopics).</summary>
     public Dictionary<string, int> Topics { get; set; } = [];
+
+    /// <summary>Topic → the consumer group that must read it: its unread messages are watched (<see cref="UnreadLogCheck"/>).</summary>
+    public Dictionary<string, string> Readers { get; set; } = [];
 }

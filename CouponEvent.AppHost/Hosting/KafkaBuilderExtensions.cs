@@ -6,8 +6,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire.Hosting;
 
-/// <summary>A topic to provision at start, with its partition count.</summary>
-public sealed record KafkaTopicAnnotation(string Name, int Partitions) : IResourceAnnotation;
+/// <summary>A topic to provision at start, with its partition count, and the consumer group that must read it (if any).</summary>
+public sealed record KafkaTopicAnnotation(string Name, int Partitions, string? ReadBy = null) : IResourceAnnotation;
 
 public static class KafkaBuilderExtensions
 {
@@ -31,6 +31,8 @@ public static class KafkaBuilderExtensions
             foreach (var topic in kafka.Resource.Annotations.OfType<KafkaTopicAnnotation>())
             {
                 context.EnvironmentVariables[$"KafkaMock__Topics__{topic.Name}"] = topic.Partitions.ToString();
+                // Its health warns when the group's unread messages near what the mock keeps of a partition.
+                if (topic.ReadBy is { } group) context.EnvironmentVariables[$"KafkaMock__Readers__{topic.Name}"] = group;
             }
         });
         mock.WithParentRelationship(kafka)
@@ -42,13 +44,13 @@ public static class KafkaBuilderExtensions
     }
 
     /// <summary>
-    /// Provisions <paramref name="topic"/> and its dead-letter topic (one partition: rare, and read by people) when
-    /// Kafka is ready; topics that exist are left as they are.
+    /// Provisions <paramref name="topic"/>, read by <paramref name="readBy"/>, and its dead-letter topic (one partition:
+    /// rare, and read by people) when Kafka is ready; topics that exist are left as they are.
     /// </summary>
-    public static IResourceBuilder<T> WithTopic<T>(this IResourceBuilder<T> kafka, string topic, int partitions, string deadLetterTopic)
+    public static IResourceBuilder<T> WithTopic<T>(this IResourceBuilder<T> kafka, string topic, int partitions, string readBy, string deadLetterTopic)
         where T : IResourceWithConnectionString
     {
-        kafka.WithAnnotation(new KafkaTopicAnnotation(topic, partitions));
+        kafka.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, readBy));
         kafka.WithAnnotation(new KafkaTopicAnnotation(deadLetterTopic, 1));
         return kafka;
     }
