@@ -33,7 +33,7 @@ public sealed class AppHostTests
         Assert.Equal("coupondb", Single<MySqlDatabaseResource>(builder, "coupondb").DatabaseName);
         Assert.Contains(builder.Resources.OfType<ProjectResource>(), p => p.Name == "kafka-mock");
         var topics = Single<ConnectionStringResource>(builder, "kafka").Annotations.OfType<KafkaTopicAnnotation>();
-        Assert.Equal([new(Topics.CouponCreate, Topics.CouponCreatePartitions), new(Topics.CouponCreateDeadLetter, 1)], topics);
+        Assert.Equal([new(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.CouponConsumerGroup), new(Topics.CouponCreateDeadLetter, 1)], topics);
     }
 
     [Fact]
