@@ -21,6 +21,7 @@ internal static class Extensions
 
         builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration("Reconciliation").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(new KafkaConsumerLag(kafka.BootstrapServers, Topics.CouponConsumerGroup, Topics.CouponCreate));
+        builder.Services.AddSingleton<CouponWriter>();
         builder.Services.AddScoped<Reconciler>();
         builder.Services.AddHostedService<ReconciliationWorker>();
     }

@@ -4,7 +4,6 @@ using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CouponEvent.RetryJob.Reconciling;
@@ -23,8 +22,7 @@ namespace CouponEvent.RetryJob.Reconciling;
 /// (<c>redis-unverified</c>) and left to ApplyApi's recovery; once recovered, each report says when, why, and how many
 /// lost winners it put back.
 /// </summary>
-public sealed partial class Reconciler(CouponDbContext db, [FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource,
-    IConnectionMultiplexer redis, KafkaConsumerLag lag, IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
+public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, IConnectionMultiplexer redis, KafkaConsumerLag lag, IOptions<ReconciliationOptions> options, TimeProvider time, ILogger<Reconciler> logger)
 {
     // Asked at most once per round (a Reconciler lives for one round), and only when the counts differ.
     private long? _lag;
@@ -132,30 +130,18 @@ public sealed partial class Reconciler(CouponDbContext db, [FromKeyedServices(Da
     {
         foreach (var batch in applications.OrderBy(a => a.AdmittedAt).Chunk(500))
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(CouponIssuer.Isolation, cancellationToken);
-            var (issued, refused) = await CouponIssuer.IssueAsync(connection, transaction, batch, cancellationToken);
-            foreach (var application in refused)
-            {
-                await CouponIssuer.RecordFailedEventAsync(connection, transaction, application, FailedEventStatus.Refused,
-                    CouponIssuer.RefusedReason(application.EventId), null, cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-
+            var (issued, refused) = await writer.IssueAsync(batch, _ => null, cancellationToken);
             report.IssuedFromRedis += issued;
             report.Issued += issued;
             report.Unissued -= batch.Length;
             report.Refused += refused.Count;
             var refusedIds = refused.Select(a => a.ApplicationId).ToHashSet();
-            foreach (var application in batch)
+            // Settled either way: a coupon, or a refused failed event for an operator.
+            var settled = batch.Where(a => pending.Contains(a.UserId)).Select(a => (RedisValue)a.UserId).ToArray();
+            if (settled.Length > 0) await redisDb.HashDeleteAsync(EventKeys.Pending(report.EventId), settled);
+            report.Pending -= settled.Length;
+            foreach (var application in batch.Where(a => !refusedIds.Contains(a.ApplicationId)))
             {
-                // Settled either way: a coupon, or a refused failed event for an operator.
-                if (pending.Contains(application.UserId))
-                {
-                    await redisDb.HashDeleteAsync(EventKeys.Pending(application.EventId), application.UserId);
-                    report.Pending--;
-                }
-                if (refusedIds.Contains(application.ApplicationId)) continue;
                 LogIssuedFromRedis(logger, application.ApplicationId, application.UserId, application.EventId, application.AdmittedAt,
                     pending.Contains(application.UserId) ? "its publish's outcome was unknown" : "its message was lost by Kafka or never sent");
             }

@@ -60,7 +60,7 @@ public sealed class TraceTests(StackFixture stack)
     }
 
     /// <summary>The Consumer in the test process, wired to the stack's Kafka and MySQL, with its own consumer group.</summary>
-    private sealed class ConsumerFactory(StackFixture stack, Spans spans) : WebApplicationFactory<CouponEvent.Consumer.Issuing.CouponWriter>
+    private sealed class ConsumerFactory(StackFixture stack, Spans spans) : WebApplicationFactory<CouponEvent.Consumer.Issuing.CouponConsumer>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -1,11 +1,14 @@
-using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
+using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
-namespace CouponEvent.Consumer.Issuing;
+namespace CouponEvent.Data;
 
-/// <summary>Writes a batch's coupons, and failed events for the applications that cannot become one.</summary>
+/// <summary>
+/// Writes a batch's coupons, and failed events for the applications that cannot become one: the Consumer's batches,
+/// and the coupons reconciliation issues from Redis.
+/// </summary>
 public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource)
 {
     /// <summary>
