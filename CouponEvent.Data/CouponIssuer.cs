@@ -7,7 +7,8 @@ using MySqlConnector;
 namespace CouponEvent.Data;
 
 /// <summary>
-/// The one place coupons and failed events are written (the Consumer's batches and the RetryJob's retries).
+/// The one place coupons are written (the Consumer's batches, the RetryJob's retries and reconciliation); failed
+/// events are <see cref="FailedEventStore"/>'s.
 /// </summary>
 /// <remarks>
 /// MySQL is the last line of defence against over-issue, whatever Redis says: a trigger on <c>coupons</c> keeps
@@ -93,24 +94,6 @@ public static class CouponIssuer
         return (await insert.ExecuteNonQueryAsync(cancellationToken), refused);
     }
 
-    /// <summary>Records an application that did not become a coupon. Idempotent on the application id.</summary>
-    public static async Task RecordFailedEventAsync(MySqlConnection connection, MySqlTransaction? transaction,
-        CouponApplication application, FailedEventStatus status, string error, string? traceParent, CancellationToken cancellationToken)
-    {
-        await using var command = new MySqlCommand("""
-            INSERT INTO failed_events (application_id, event_id, user_id, error, attempts, status, next_attempt_at, created_at, updated_at, trace_parent)
-            VALUES (@a, @e, @u, @error, 1, @status, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), @trace)
-            ON DUPLICATE KEY UPDATE id = id
-            """, connection, transaction);
-        command.Parameters.AddWithValue("@a", application.ApplicationId.ToString());
-        command.Parameters.AddWithValue("@e", application.EventId);
-        command.Parameters.AddWithValue("@u", application.UserId);
-        command.Parameters.AddWithValue("@error", Truncate(error));
-        command.Parameters.AddWithValue("@status", (int)status);
-        command.Parameters.AddWithValue("@trace", traceParent);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>What a refused application's failed event says.</summary>
     public static string RefusedReason(string eventId) =>
         $"Refused by MySQL's quantity guard: every coupon of event '{eventId}' is issued (Redis admitted more than the quantity).";
@@ -124,8 +107,6 @@ public static class CouponIssuer
         MySqlErrorCode.NoReferencedRow or MySqlErrorCode.NoReferencedRow2 or
         MySqlErrorCode.DataTooLong or MySqlErrorCode.WarningDataOutOfRange or
         MySqlErrorCode.TruncatedWrongValueForField or MySqlErrorCode.ColumnCannotBeNull;
-
-    public static string Truncate(string error) => error.Length > 2000 ? error[..2000] : error;
 
     private static async Task<HashSet<long>> ExistingUsersAsync(MySqlConnection connection, MySqlTransaction transaction,
         string eventId, List<CouponApplication> candidates, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] 
         var (issued, refused) = await CouponIssuer.IssueAsync(connection, transaction, applications, cancellationToken);
         foreach (var application in refused)
         {
-            await CouponIssuer.RecordFailedEventAsync(connection, transaction, application, FailedEventStatus.Refused,
+            await FailedEventStore.RecordAsync(connection, transaction, application, FailedEventStatus.Refused,
                 CouponIssuer.RefusedReason(application.EventId), traceParentOf(application), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -36,6 +36,6 @@ public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] 
     public async Task RecordFailureAsync(CouponApplication application, string error, string? traceParent, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await CouponIssuer.RecordFailedEventAsync(connection, null, application, FailedEventStatus.Pending, error, traceParent, cancellationToken);
+        await FailedEventStore.RecordAsync(connection, null, application, FailedEventStatus.Pending, error, traceParent, cancellationToken);
     }
 }

@@ -39,25 +39,8 @@ public sealed partial class DatabaseMigrator(IServiceProvider services, TimeProv
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>().Database;
 
-        await db.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var locked = await db.SqlQueryRaw<long?>("SELECT GET_LOCK('coupondb.migrations', 120) AS `Value`")
-                .SingleAsync(cancellationToken);
-            if (locked != 1) throw new TimeoutException("Another replica held the migration lock for 120 s.");
-            try
-            {
-                await db.MigrateAsync(cancellationToken);
-            }
-            finally
-            {
-                await db.ExecuteSqlRawAsync("DO RELEASE_LOCK('coupondb.migrations')", CancellationToken.None);
-            }
-        }
-        finally
-        {
-            await db.CloseConnectionAsync();
-        }
+        if (!await NamedLock.RunAsync(db, "coupondb.migrations", TimeSpan.FromSeconds(120), () => db.MigrateAsync(cancellationToken), cancellationToken))
+            throw new TimeoutException("Another replica held the migration lock for 120 s.");
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Database not reachable yet (attempt {Attempt}): {Reason}")]

@@ -3,6 +3,7 @@ using CouponEvent.Data;
 using CouponEvent.Data.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using MySqlConnector;
 
 namespace CouponEvent.ApplyApi.Apis;
 
@@ -76,20 +77,21 @@ public static class AdminApi
     }
 
     public static async Task<Results<Ok<FailedEventView>, Problem<RedriveProblems>>> Redrive(
-        long id, CouponDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        long id, CouponDbContext db, [FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource rawSql, CancellationToken cancellationToken)
     {
-        var row = await db.FailedEvents.SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
+        var row = await db.FailedEvents.AsNoTracking().SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (row is null)
             return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status404NotFound, "failed-event-not-found",
                 "There is no such failed event.", $"No failed event has id {id}."));
-        if (row.Status != FailedEventStatus.Parked)
-            return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status409Conflict, "not-parked",
-                "Only a parked failed event can be re-driven.", $"Failed event {id} is {FailedEventStatuses.Name(row.Status)}."));
-
-        row.Status = FailedEventStatus.Pending;
-        row.Attempts = 0;
-        row.NextAttemptAt = row.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var connection = await rawSql.OpenConnectionAsync(cancellationToken))
+        {
+            // Only a row still parked changes: one that another operator re-drove meanwhile is answered as not parked.
+            var redriven = await FailedEventStore.RedriveAsync(connection, id, cancellationToken);
+            row = await db.FailedEvents.AsNoTracking().SingleAsync(f => f.Id == id, cancellationToken);
+            if (!redriven)
+                return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status409Conflict, "not-parked",
+                    "Only a parked failed event can be re-driven.", $"Failed event {id} is {FailedEventStatuses.Name(row.Status)}."));
+        }
         return TypedResults.Ok(FailedEventView.From(row));
     }
 }

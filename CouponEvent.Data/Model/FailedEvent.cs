@@ -37,7 +37,7 @@ public enum FailedEventStatus
 
 /// <summary>
 /// A status's one spelling outside MySQL (the admin API, metrics, logs): its name in lower case. In MySQL it is the
-/// enum's number, mapped by EF Core and written by the raw SQL as <c>(int)FailedEventStatus.X</c>.
+/// enum's number, mapped by EF Core and passed by <see cref="FailedEventStore"/> as a parameter.
 /// </summary>
 public static class FailedEventStatuses
 {

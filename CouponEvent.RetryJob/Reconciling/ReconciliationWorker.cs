@@ -20,28 +20,15 @@ public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IO
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var reconciler = scope.ServiceProvider.GetRequiredService<Reconciler>();
-                var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>().Database;
-                await db.OpenConnectionAsync(stoppingToken);
-                try
+                var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>();
+                // One round at a time across replicas: two at once would do the work twice, and the one that found
+                // nothing left to do would write its report over the other's.
+                await NamedLock.RunAsync(db.Database, LockName, TimeSpan.Zero, async () =>
                 {
-                    // One round at a time across replicas: two at once would do the work twice, and the one that found
-                    // nothing left to do would write its report over the other's.
-                    if (await db.SqlQueryRaw<long?>($"SELECT GET_LOCK('{LockName}', 0) AS `Value`").SingleAsync(stoppingToken) != 1) continue;
-                    try
-                    {
-                        var events = await scope.ServiceProvider.GetRequiredService<CouponDbContext>().Events.AsNoTracking().ToListAsync(stoppingToken);
-                        // Every tenth round compares user by user; the others compare counts and dig in only when they differ.
-                        foreach (var e in events) await reconciler.ReconcileAsync(e, thorough: round % 10 == 0, stoppingToken);
-                    }
-                    finally
-                    {
-                        await db.ExecuteSqlRawAsync($"DO RELEASE_LOCK('{LockName}')", CancellationToken.None);
-                    }
-                }
-                finally
-                {
-                    await db.CloseConnectionAsync();
-                }
+                    var events = await db.Events.AsNoTracking().ToListAsync(stoppingToken);
+                    // Every tenth round compares user by user; the others compare counts and dig in only when they differ.
+                    foreach (var e in events) await reconciler.ReconcileAsync(e, thorough: round % 10 == 0, stoppingToken);
+                }, stoppingToken);
             }
             catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex) || ex is KafkaException || MySqlFailure.Is(ex))
             {

@@ -22,20 +22,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(CouponIssuer.Isolation, cancellationToken);
 
-        var claimed = new List<(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts, string? TraceParent)>();
-        await using (var select = new MySqlCommand($"""
-            SELECT id, application_id, event_id, user_id, attempts, trace_parent FROM failed_events
-            WHERE status = {(int)FailedEventStatus.Pending} AND next_attempt_at <= UTC_TIMESTAMP(6)
-            ORDER BY next_attempt_at LIMIT @batch
-            FOR UPDATE SKIP LOCKED
-            """, connection, transaction))
-        {
-            select.Parameters.AddWithValue("@batch", settings.BatchSize);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                claimed.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
-        }
+        var claimed = await FailedEventStore.ClaimDueAsync(connection, transaction, settings.BatchSize, cancellationToken);
         // Every event this round writes to, locked now and in id order, as the Consumer does: no deadlock between them.
         await CouponIssuer.LockEventsAsync(connection, transaction, claimed.Select(r => r.EventId), cancellationToken);
 
@@ -51,13 +38,12 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                 var result = refused.Count > 0 ? "refused" : "issued";
                 if (refused.Count > 0)
                 {
-                    await UpdateAsync(connection, transaction, row.Id, $"status = {(int)FailedEventStatus.Refused}",
-                        CouponIssuer.RefusedReason(row.EventId), cancellationToken);
+                    await FailedEventStore.RefuseAsync(connection, transaction, row.Id, CouponIssuer.RefusedReason(row.EventId), cancellationToken);
                     LogRefused(logger, row.ApplicationId, row.EventId, row.UserId);
                 }
                 else
                 {
-                    await UpdateAsync(connection, transaction, row.Id, $"status = {(int)FailedEventStatus.Resolved}", null, cancellationToken);
+                    await FailedEventStore.ResolveAsync(connection, transaction, row.Id, cancellationToken);
                     LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
                 }
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", result));
@@ -68,10 +54,8 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
             {
                 // The statement failed on its own (MySQL keeps the transaction): note the attempt.
                 var parked = attempts >= settings.MaxAttempts;
-                var delayMicroseconds = (long)settings.DelayAfter(attempts).TotalMicroseconds;
-                await UpdateAsync(connection, transaction, row.Id,
-                    parked ? $"status = {(int)FailedEventStatus.Parked}" : $"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL {delayMicroseconds} MICROSECOND",
-                    ex.Message, cancellationToken);
+                if (parked) await FailedEventStore.ParkAsync(connection, transaction, row.Id, ex.Message, cancellationToken);
+                else await FailedEventStore.RescheduleAsync(connection, transaction, row.Id, settings.DelayAfter(attempts), ex.Message, cancellationToken);
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", parked ? "parked" : "rescheduled"));
                 span?.SetTag("coupon.retry.result", parked ? "parked" : "rescheduled");
                 span?.SetStatus(ActivityStatusCode.Error, ex.Message);
@@ -103,25 +87,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
     public async Task CountOpenAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var count = new MySqlCommand($"""
-            SELECT status, COUNT(*) FROM failed_events WHERE status <> {(int)FailedEventStatus.Resolved} GROUP BY status
-            """, connection);
-        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-        var open = new Dictionary<FailedEventStatus, long>();
-        while (await reader.ReadAsync(cancellationToken)) open[(FailedEventStatus)reader.GetInt32(0)] = reader.GetInt64(1);
-        RetryJobTelemetry.SetOpen(open);
-    }
-
-    private static async Task UpdateAsync(MySqlConnection connection, MySqlTransaction transaction, long id,
-        string change, string? error, CancellationToken cancellationToken)
-    {
-        await using var update = new MySqlCommand($"""
-            UPDATE failed_events SET {change}, attempts = attempts + 1, error = COALESCE(@error, error), updated_at = UTC_TIMESTAMP(6)
-            WHERE id = @id
-            """, connection, transaction);
-        update.Parameters.AddWithValue("@id", id);
-        update.Parameters.AddWithValue("@error", error is null ? null : CouponIssuer.Truncate(error));
-        await update.ExecuteNonQueryAsync(cancellationToken);
+        RetryJobTelemetry.SetOpen(await FailedEventStore.CountOpenAsync(connection, cancellationToken));
     }
 
     [LoggerMessage(3001, LogLevel.Information, "Issued application {ApplicationId} (user {UserId}, event {EventId}) on attempt {Attempts}")]
