@@ -51,10 +51,8 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     }
 
     /// <summary>Frees the slot that <paramref name="applicationId"/> took; idempotent.</summary>
-    public async Task<bool> ReleaseAsync(string eventId, long userId, Guid applicationId) =>
-        (long)await Db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
-            [EventKeys.Winners(eventId), EventKeys.Pending(eventId)],
-            [userId, applicationId.ToString("N"), eventId]) == 1;
+    public Task<bool> ReleaseAsync(string eventId, long userId, Guid applicationId) =>
+        Db.ReleaseAsync(eventId, userId, applicationId.ToString("N"));
 
     /// <summary>Marks an admission whose Kafka outcome is unknown, for reconciliation to settle.</summary>
     public async Task MarkPendingAsync(string eventId, long userId, Guid applicationId) =>
@@ -67,21 +65,12 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
         await Db.HashLengthAsync(EventKeys.Winners(eventId));
 
     /// <summary>Where each event's state stands on the Redis process that holds it (<see cref="EventFence.StateScript"/>).</summary>
-    public async Task<List<EventState>> StatesAsync(IEnumerable<string> eventIds)
-    {
-        var reads = eventIds.Select(id => (Id: id, Result: Db.ScriptEvaluateAsync(EventFence.StateScript, [EventKeys.Meta(id)]))).ToList();
-        await Task.WhenAll(reads.Select(r => r.Result));
-        return reads.Select(r =>
-        {
-            var values = (RedisResult[])r.Result.Result!;
-            return new EventState(r.Id, (EventStateKind)(int)values[0], (string)values[1]!, (string)values[2]!, (int)values[3] == 1,
-                (string)values[4]!);
-        }).ToList();
-    }
+    public async Task<List<EventState>> StatesAsync(IEnumerable<string> eventIds) =>
+        [.. await Task.WhenAll(eventIds.Select(id => Db.ReadStateAsync(id)))];
 
     /// <summary>Unverifies every event verified on this process: its replication id changed (<see cref="EventFence.RevokeScript"/>).</summary>
     public async Task RevokeAsync(IEnumerable<string> eventIds, string runId) =>
-        await Task.WhenAll(eventIds.Select(id => Db.ScriptEvaluateAsync(EventFence.RevokeScript, [EventKeys.Meta(id)], [runId])));
+        await Task.WhenAll(eventIds.Select(id => Db.RevokeAsync(id, runId)));
 
     /// <summary>
     /// Reconciles an event's state with MySQL on the server named by <paramref name="fence"/>: MySQL's winners are added
@@ -100,16 +89,10 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
             if ((await StatesAsync([e.Id]))[0].Kind == EventStateKind.Verified) return null;
             foreach (var chunk in winners.Chunk(1000))
             {
-                var added = (long)await Db.ScriptEvaluateAsync(EventFence.MergeScript,
-                    [EventKeys.Meta(e.Id), EventKeys.Winners(e.Id), EventKeys.RecoveryProgress(e.Id)],
-                    [fence, .. chunk.SelectMany(w => new RedisValue[] { w.Key, w.Value.ToString("N") })]);
-                if (added < 0) return null;
+                if (await Db.MergeWinnersAsync(e.Id, fence, chunk) is null) return null;
             }
             // The count of every attempt on this server: one that merged and then failed still counts.
-            var restored = await WriteMetaAsync(e, fence,
-                EventKeys.Fields.RecoveredAt, now.ToUnixTimeMilliseconds(),
-                EventKeys.Fields.RecoveryCause, cause);
-            return restored >= 0 ? restored : null;
+            return await Db.WriteMetaAsync(e.Id, fence, e.Quantity, e.OpensAt, e.ClosesAt, (now, cause));
         }
         finally
         {
@@ -125,34 +108,9 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     /// it is written on: a new event has no winners to lose.
     /// </summary>
     /// <returns>False when Redis changed between the two steps; the state keeper then builds it.</returns>
-    public async Task<bool> PublishEventAsync(Event e)
+    public async Task<bool> WriteNewEventAsync(Event e)
     {
-        var state = (await StatesAsync([e.Id]))[0];
-        return await WriteMetaAsync(e, state.RunId) >= 0;
+        var state = await Db.ReadStateAsync(e.Id);
+        return await Db.WriteMetaAsync(e.Id, state.RunId, e.Quantity, e.OpensAt, e.ClosesAt) is not null;
     }
-
-    /// <returns>The winners a recovery merged back (0 for a new event), or -1 when the server changed.</returns>
-    private async Task<long> WriteMetaAsync(Event e, string fence, params RedisValue[] extra) =>
-        (long)await Db.ScriptEvaluateAsync(EventFence.WriteMetaScript, [EventKeys.Meta(e.Id), EventKeys.RecoveryProgress(e.Id)],
-        [
-            fence, e.Id, e.Quantity,
-            e.OpensAt is { } opens ? opens.ToUnixTimeMilliseconds() : "",
-            e.ClosesAt is { } closes ? closes.ToUnixTimeMilliseconds() : "",
-            .. extra,
-        ]);
 }
-
-public enum EventStateKind
-{
-    /// <summary>Redis holds nothing of the event: new, or lost.</summary>
-    Missing = 0,
-    /// <summary>Redis holds it, but has not been reconciled with MySQL since this Redis process started.</summary>
-    Unverified = 1,
-    Verified = 2,
-}
-
-/// <param name="RunId">The Redis process that answered.</param>
-/// <param name="ReplicationId">Its replication id.</param>
-/// <param name="Promoted">It keeps a previous replication id: it was a replica, then promoted.</param>
-/// <param name="Fence">The process the state was last verified on ('' when none).</param>
-public sealed record EventState(string EventId, EventStateKind Kind, string RunId, string ReplicationId, bool Promoted, string Fence);

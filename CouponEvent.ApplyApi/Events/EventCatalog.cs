@@ -26,7 +26,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, K
             return null;
         }
         // If Redis changed in between, the event is not written: the state keeper builds it like a lost one.
-        await admission.PublishEventAsync(e);
+        await admission.WriteNewEventAsync(e);
         known.Add(e.Id);
         return e;
     }
@@ -45,7 +45,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, K
             """, cancellationToken);
         if (inserted == 1 && await FindAsync(EventIds.Default, cancellationToken) is { } created)
         {
-            await admission.PublishEventAsync(created);
+            await admission.WriteNewEventAsync(created);
             known.Add(created.Id);
         }
     }

@@ -37,17 +37,17 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
 
         // ApplyApi rebuilds lost state and re-verifies state that a restart or failover may have rolled back; judging
         // winners now would release slots that MySQL still accounts for.
-        var state = (RedisResult[])(await redisDb.ScriptEvaluateAsync(EventFence.StateScript, [EventKeys.Meta(e.Id)]))!;
-        if ((int)state[0] == 0)
+        var state = await redisDb.ReadStateAsync(e.Id);
+        if (state.Kind == EventStateKind.Missing)
         {
             report.Status = ReconciliationReport.RedisStateMissing;
             return await SaveAsync(report, cancellationToken);
         }
         await ReadLastRecoveryAsync(redisDb, report);
-        if ((int)state[0] == 1)
+        if (state.Kind == EventStateKind.Unverified)
         {
             report.Status = ReconciliationReport.RedisUnverified;
-            LogUnverified(logger, e.Id, (string)state[4]!, (string)state[1]!);
+            LogUnverified(logger, e.Id, state.Fence, state.RunId);
             return await SaveAsync(report, cancellationToken);
         }
 

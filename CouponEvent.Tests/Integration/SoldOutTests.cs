@@ -164,8 +164,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
     {
         var db = _redis.GetDatabase();
         var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), userId))!;
-        Assert.Equal(1, (long)await db.ScriptEvaluateAsync(EventKeys.ReleaseScript,
-            [EventKeys.Winners(eventId), EventKeys.Pending(eventId)], [userId, applicationId, eventId]));
+        Assert.True(await db.ReleaseAsync(eventId, userId, applicationId));
     }
 
     /// <summary>
