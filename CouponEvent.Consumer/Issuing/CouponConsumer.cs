@@ -57,7 +57,7 @@ public sealed partial class CouponConsumer(
                 if (batch.Count == 0) continue;
 
                 var lost = batch.Select(r => losses.Observe(r.Partition.Value, r.Offset.Value)).OfType<LostRange>().ToList();
-                await IssueAsync(batch, lost, settings, stoppingToken);
+                await ProcessBatchAsync(batch, lost, settings, stoppingToken);
                 StoreOffsets(consumer, batch);
             }
         }
@@ -108,7 +108,7 @@ public sealed partial class CouponConsumer(
         }
     }
 
-    private async Task IssueAsync(List<ConsumeResult<string, byte[]>> batch, List<LostRange> lost, ConsumerOptions settings,
+    private async Task ProcessBatchAsync(List<ConsumeResult<string, byte[]>> batch, List<LostRange> lost, ConsumerOptions settings,
         CancellationToken stoppingToken)
     {
         using var activity = ConsumerTelemetry.Source.StartActivity(ActivityKind.Consumer, links: Links(batch),
@@ -147,7 +147,7 @@ public sealed partial class CouponConsumer(
             {
                 try
                 {
-                    var issued = await InsertAsync(applications, spans, stoppingToken);
+                    var issued = await WriteAsync(applications, spans, stoppingToken);
                     ConsumerTelemetry.CouponsIssued.Add(issued);
                     return;
                 }
@@ -197,12 +197,12 @@ public sealed partial class CouponConsumer(
     /// The whole batch in one transaction; if the data of some application is at fault, each one alone, and those
     /// that still fail become failed events. A passing failure propagates, to retry the batch.
     /// </summary>
-    private async Task<int> InsertAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
+    private async Task<int> WriteAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
     {
         if (applications.Count == 0) return 0;
         try
         {
-            return await IssueAsync(applications, spans, stoppingToken);
+            return await WriteOnceAsync(applications, spans, stoppingToken);
         }
         catch (MySqlException ex) when (CouponIssuer.IsPermanent(ex))
         {
@@ -211,7 +211,7 @@ public sealed partial class CouponConsumer(
             {
                 try
                 {
-                    issued += await IssueAsync([application], spans, stoppingToken);
+                    issued += await WriteOnceAsync([application], spans, stoppingToken);
                 }
                 catch (MySqlException one) when (CouponIssuer.IsPermanent(one))
                 {
@@ -226,7 +226,8 @@ public sealed partial class CouponConsumer(
         }
     }
 
-    private async Task<int> IssueAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
+    /// <summary>One transaction of the writer; its refusals logged in each application's trace.</summary>
+    private async Task<int> WriteOnceAsync(List<CouponApplication> applications, Dictionary<string, Activity> spans, CancellationToken stoppingToken)
     {
         var (issued, refused) = await writer.IssueAsync(applications, a => spans.GetValueOrDefault(a.Key)?.Id, stoppingToken);
         foreach (var application in refused)
