@@ -71,9 +71,9 @@ public static class CouponIssuer
             }
             // Possibly over: only new users count against the room (a redelivery is no coupon more).
             var existing = await ExistingUsersAsync(connection, transaction, group.Key, candidates, cancellationToken);
-            var fresh = candidates.Where(a => !existing.Contains(a.UserId)).OrderBy(a => a.AdmittedAt).ToList();
-            accepted.AddRange(fresh.Take(Math.Max(0, room)));
-            refused.AddRange(fresh.Skip(Math.Max(0, room)));
+            var (fits, over) = FitUnderQuantity(candidates.Where(a => !existing.Contains(a.UserId)), e.Quantity, e.Issued);
+            accepted.AddRange(fits);
+            refused.AddRange(over);
         }
         if (accepted.Count == 0) return (0, refused);
 
@@ -92,6 +92,18 @@ public static class CouponIssuer
         insert.CommandText = sql.ToString();
         // MySQL counts 1 per inserted row and 0 per unchanged duplicate (MySqlConnector's default: affected rows).
         return (await insert.ExecuteNonQueryAsync(cancellationToken), refused);
+    }
+
+    /// <summary>
+    /// New applications of one event against the coupons it has left: the earliest admissions fit, the rest are refused
+    /// (none fits when the event is full, or over its quantity already).
+    /// </summary>
+    public static (List<CouponApplication> Fits, List<CouponApplication> Refused) FitUnderQuantity(IEnumerable<CouponApplication> fresh,
+        int quantity, int issued)
+    {
+        var ordered = fresh.OrderBy(a => a.AdmittedAt).ToList();
+        var room = Math.Clamp(quantity - issued, 0, ordered.Count);
+        return (ordered[..room], ordered[room..]);
     }
 
     /// <summary>What a refused application's failed event says.</summary>
