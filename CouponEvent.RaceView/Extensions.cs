@@ -1,4 +1,5 @@
 using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.RaceView;
 

@@ -1,4 +1,5 @@
 using CouponEvent.Data.Model;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CouponEvent.RaceView;

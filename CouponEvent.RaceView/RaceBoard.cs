@@ -1,6 +1,7 @@
 using CouponEvent.Data;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using OpenTelemetry;
 
-namespace Microsoft.Extensions.Hosting;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// Keeps MySQL spans only inside an operation (a request, a consumed batch, a retry). The services' background polls

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Microsoft.Extensions.Hosting;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// How many messages of a topic a consumer group has not committed yet, over all partitions.

@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
 
-namespace Microsoft.Extensions.Hosting;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// W3C trace context in a Kafka message's headers (<c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>), written and

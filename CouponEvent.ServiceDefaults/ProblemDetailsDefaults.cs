@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Microsoft.Extensions.Hosting;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// Every error of every service, in every environment, is RFC 7807 problem details of a <c>urn:couponevent:*</c> type:

@@ -1,7 +1,7 @@
 using Aspire.StackExchange.Redis;
 using StackExchange.Redis;
 
-namespace Microsoft.Extensions.Hosting;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// How every service's Redis client behaves: <c>builder.AddRedisClient("redis", RedisClientDefaults.Settings,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using CouponEvent.Data.Messages;
+using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.ApplyApi.Admission;
 

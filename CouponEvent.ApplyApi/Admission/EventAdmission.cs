@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Admission;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,6 +1,7 @@
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Apis;

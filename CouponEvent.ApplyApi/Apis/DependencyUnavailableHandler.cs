@@ -1,4 +1,5 @@
 using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace CouponEvent.ApplyApi.Apis;

@@ -4,6 +4,7 @@ using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CouponEvent.ApplyApi.Apis;

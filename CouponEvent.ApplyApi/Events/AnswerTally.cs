@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace CouponEvent.ApplyApi.Events;

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.Data;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Events;

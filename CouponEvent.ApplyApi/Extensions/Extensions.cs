@@ -5,6 +5,7 @@ using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Extensions;

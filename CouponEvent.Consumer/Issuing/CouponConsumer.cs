@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 

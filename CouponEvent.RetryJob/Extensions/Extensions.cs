@@ -2,6 +2,7 @@ using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.RetryJob.Reconciling;
 using CouponEvent.RetryJob.Retrying;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace CouponEvent.RetryJob.Extensions;

@@ -2,6 +2,7 @@ using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,5 +1,6 @@
 using CouponEvent.Data;
 using Confluent.Kafka;
+using CouponEvent.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -5,6 +5,7 @@ using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Redis;
 using CouponEvent.RetryJob.Reconciling;
+using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;

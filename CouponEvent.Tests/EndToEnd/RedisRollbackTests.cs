@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using CouponEvent.ApplyApi.Apis;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting;

@@ -7,6 +7,7 @@ using Confluent.Kafka;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting;

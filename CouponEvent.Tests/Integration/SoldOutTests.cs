@@ -5,6 +5,7 @@ using System.Text.Json;
 using CouponEvent.ApplyApi;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting;
