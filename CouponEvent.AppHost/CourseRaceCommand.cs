@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using CouponEvent.Data;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire.Hosting;
@@ -44,7 +45,7 @@ public static class CourseRaceCommand
             {
                 Content = JsonContent.Create(new { id = eventId, name = "The course's race", quantity = Quantity }),
             };
-            create.Headers.Add("X-Api-Key", await adminApiKey.GetValueAsync(cancellationToken));
+            create.Headers.Add(ApiHeaders.AdminKey, await adminApiKey.GetValueAsync(cancellationToken));
             using (var created = await http.SendAsync(create, cancellationToken))
             {
                 if (created.StatusCode != HttpStatusCode.Created)

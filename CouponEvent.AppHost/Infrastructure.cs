@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using CouponEvent.Data;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -82,19 +83,19 @@ public static class InfrastructureExtensions
                 var dataRoot = builder.AddTemporaryDataRoot();
                 var mysql = builder.AddMariaDbServer("mysql", dataRoot, databaseName);
                 return new(
-                    AsConnectionString(builder.AddRedisServer("redis", dataRoot)),
-                    AsConnectionString(builder.AddKafkaMock("kafka")),
+                    AsConnectionString(builder.AddRedisServer(ConnectionNames.Redis, dataRoot)),
+                    AsConnectionString(builder.AddKafkaMock(ConnectionNames.Kafka)),
                     AsConnectionString(mysql.AddDatabase(databaseName)));
             case InfrastructureMode.Containers:
                 return new(
-                    AsConnectionString(builder.AddRedis("redis").WithDataVolume()
+                    AsConnectionString(builder.AddRedis(ConnectionNames.Redis).WithDataVolume()
                         .WithArgs("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")),
-                    AsConnectionString(builder.AddKafkaContainer("kafka")),
+                    AsConnectionString(builder.AddKafkaContainer(ConnectionNames.Kafka)),
                     AsConnectionString(builder.AddMySqlContainer("mysql").AddDatabase(databaseName)));
             default:
                 return new(
-                    builder.AddConnectionString("redis"),
-                    AsConnectionString(builder.AddConnectionString("kafka").WithTopicsCreatedOnReady()),
+                    builder.AddConnectionString(ConnectionNames.Redis),
+                    AsConnectionString(builder.AddConnectionString(ConnectionNames.Kafka).WithTopicsCreatedOnReady()),
                     builder.AddConnectionString(databaseName));
         }
     }

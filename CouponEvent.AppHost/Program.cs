@@ -1,4 +1,5 @@
 using CouponEvent.Data.Messages;
+using CouponEvent.Data;
 
 // --AppHost:Dashboard=false: no dashboard, so no telemetry exported (what the benchmark measures).
 var dashboard = AppHostSettings.DashboardEnabled(args);
@@ -6,7 +7,7 @@ var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOpt
 if (dashboard) builder.EnsureDashboardPortsAreFree();
 
 // Redis, Kafka and MySQL: private servers (local, the default without Docker), containers, or external servers.
-var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: "coupondb");
+var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: ConnectionNames.CouponDb);
 // Six partitions: local mode's mock broker keeps only the last 5 MiB of each and scans its log on every fetch (bench/README.md).
 kafka.WithTopic(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.CouponConsumerGroup, Topics.CouponCreateDeadLetter);
 

@@ -13,7 +13,7 @@ internal static class ApplyApiTelemetry
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
-    /// <summary>Applications by outcome: admitted, duplicate, sold_out, not_open, closed, unknown_event, unavailable, rejected.</summary>
+    /// <summary>Applications by outcome: admitted, duplicate, sold_out, not_open, closed, unknown_event, unavailable, rejected, rate_limited.</summary>
     public static readonly Counter<long> Applications =
         Meter.CreateCounter<long>(ApplicationsInstrument, description: "Applications answered, by outcome");
 

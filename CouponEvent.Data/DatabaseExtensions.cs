@@ -9,8 +9,6 @@ namespace CouponEvent.Data;
 
 public static class DatabaseExtensions
 {
-    /// <summary>The Aspire resource name: <c>ConnectionStrings__coupondb</c>.</summary>
-    public const string ConnectionName = "coupondb";
 
     /// <summary>The server the SQL is generated for unless <c>Database:ServerVersion</c> names another.</summary>
     public const string DefaultServerVersion = "10.11.0-mariadb";
@@ -24,9 +22,9 @@ public static class DatabaseExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCouponDatabase(this IHostApplicationBuilder builder, bool migrate = true)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionNames.CouponDb)
             ?? throw new InvalidOperationException(
-                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} (the AppHost does).");
+                $"Connection string '{ConnectionNames.CouponDb}' is missing: set ConnectionStrings__{ConnectionNames.CouponDb} (the AppHost does).");
         // MariaDB 10.11 and MySQL 8 both understand the SQL we generate; name the server for other targets.
         var serverVersion = ServerVersion.Parse(builder.Configuration["Database:ServerVersion"] ?? DefaultServerVersion);
 

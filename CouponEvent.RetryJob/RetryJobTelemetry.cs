@@ -11,7 +11,7 @@ internal static class RetryJobTelemetry
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
-    /// <summary>Attempts by result: issued, rescheduled, parked.</summary>
+    /// <summary>Attempts by result: issued, refused, rescheduled, parked.</summary>
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("coupon.retries", description: "Failed-event attempts by result");
 
     private static IReadOnlyDictionary<FailedEventStatus, long> _open = new Dictionary<FailedEventStatus, long>();

@@ -11,7 +11,7 @@ namespace CouponEvent.ApplyApi.Admission;
 /// <remarks>
 /// A function rather than a script for one reason: a function library's locals live as long as the Lua VM of the
 /// Redis process that loaded it, so the fence's <c>run_id</c> is read from <c>INFO server</c> once per process instead of
-/// once per admission (20.6 against 8.3 µs of Redis's time per call, bench/README.md). A restart or a failover is a new
+/// once per admission (bench/README.md has what that saves). A restart or a failover is a new
 /// process with a new VM, which reads its own <c>run_id</c> again; a reload of the library starts from nothing too.
 /// The names carry a hash of the code, as <c>EVALSHA</c> does, so two versions of ApplyApi never replace each other's.
 /// </remarks>

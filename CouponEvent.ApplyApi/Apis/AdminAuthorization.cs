@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CouponEvent.ApplyApi.Events;
+using CouponEvent.Data;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,6 @@ namespace CouponEvent.ApplyApi.Apis;
 internal static class AdminAuthorization
 {
     public const string Policy = "admin";
-    public const string HeaderName = "X-Api-Key";
 
     public static IServiceCollection AddAdminAuthorization(this IServiceCollection services)
     {
@@ -38,7 +38,7 @@ internal static class AdminAuthorization
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminKeyRequirement requirement, HttpContext http)
         {
             var key = admin.Value.ApiKey;
-            if (!string.IsNullOrEmpty(key) && http.Request.Headers.TryGetValue(HeaderName, out var given)
+            if (!string.IsNullOrEmpty(key) && http.Request.Headers.TryGetValue(ApiHeaders.AdminKey, out var given)
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(key)))
                 context.Succeed(requirement);
             return Task.CompletedTask;
@@ -61,9 +61,9 @@ internal static class AdminAuthorization
             var disabled = string.IsNullOrEmpty(admin.Value.ApiKey);
             var problem = disabled
                 ? Problems.Of(StatusCodes.Status403Forbidden, "admin-disabled", "The admin API is disabled.", "Set Admin:ApiKey to enable it.")
-                : Problems.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid API key is required.", $"Send the admin key in header {HeaderName}.");
+                : Problems.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid API key is required.", $"Send the admin key in header {ApiHeaders.AdminKey}.");
             context.Response.StatusCode = problem.Status!.Value;
-            if (!disabled) context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{HeaderName}\"";
+            if (!disabled) context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{ApiHeaders.AdminKey}\"";
             await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
         }
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using CouponEvent.ApplyApi.Events;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,6 @@ internal static class ApplyRateLimiter
 
     public static IServiceCollection AddApplyRateLimiter(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimit").ValidateDataAnnotations().ValidateOnStart();
         return services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(Policy, context =>

@@ -14,18 +14,19 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
         // Fail a publish after 5 s rather than hold the request: the user gets a 503 and may try again.
-        builder.AddKafkaProducer("kafka", kafka => kafka.MessageTimeoutMs ??= 5000,
+        builder.AddKafkaProducer(ConnectionNames.Kafka, kafka => kafka.MessageTimeoutMs ??= 5000,
             producer => producer.SetPartitioner(Topics.CouponCreate, WindowPartitioner.Choose));
         builder.AddCouponDatabase();
 
         builder.Services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin")
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin").ValidateDataAnnotations()
             .Validate(admin => !builder.Environment.IsProduction() || !string.IsNullOrEmpty(admin.ApiKey),
                 "Admin:ApiKey must be set in Production: the admin endpoints would otherwise be unusable.")
             .ValidateOnStart();
         builder.Services.AddAdminAuthorization();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimit").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddApplyRateLimiter();
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -38,7 +39,7 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RememberedAnswers>());
         builder.Services.AddScoped<EventCatalog>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration("Recovery").ValidateDataAnnotations().ValidateOnStart();
-        var kafka = builder.GetKafkaConsumerConfig("kafka");
+        var kafka = builder.GetKafkaConsumerConfig(ConnectionNames.Kafka);
         builder.Services.AddSingleton(new KafkaConsumerLag(kafka.BootstrapServers, Topics.CouponConsumerGroup, Topics.CouponCreate));
         builder.Services.AddSingleton<KnownEvents>();
         builder.Services.AddHostedService<EventStateKeeper>();

@@ -8,9 +8,9 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCouponDatabase();
-        builder.Services.AddSingleton(builder.GetKafkaConsumerConfig("kafka"));
+        builder.Services.AddSingleton(builder.GetKafkaConsumerConfig(ConnectionNames.Kafka));
         // For the dead-letter topic.
-        builder.AddKafkaProducer("kafka");
+        builder.AddKafkaProducer(ConnectionNames.Kafka);
 
         builder.Services.AddOptions<ConsumerOptions>().BindConfiguration("Consumer").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

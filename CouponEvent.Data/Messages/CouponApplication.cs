@@ -20,7 +20,7 @@ public sealed record CouponApplication(
     public static CouponApplication Create(Guid applicationId, string eventId, long userId, DateTimeOffset admittedAt) =>
         new(CurrentVersion, applicationId, eventId, userId, admittedAt);
 
-    /// <summary>Spreads one event's messages over all partitions, while one user's stay together.</summary>
+    /// <summary>Names the application (one per user and event); it does not choose the partition (ApplyApi's <c>WindowPartitioner</c> does).</summary>
     [JsonIgnore]
     public string Key => $"{EventId}:{UserId}";
 

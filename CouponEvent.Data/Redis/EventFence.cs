@@ -14,7 +14,7 @@ namespace CouponEvent.Data.Redis;
 /// </remarks>
 public static class EventFence
 {
-    /// <summary>Lua expression: the <c>run_id</c> of the Redis process running the script (about 12 µs of Redis's time: it formats all of <c>INFO server</c>).</summary>
+    /// <summary>Lua expression: the <c>run_id</c> of the Redis process running the script (costly: it formats all of <c>INFO server</c>, bench/README.md).</summary>
     public const string CurrentLua = "string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')";
 
     /// <summary>

@@ -12,8 +12,8 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCouponDatabase();
-        builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
-        var kafka = builder.GetKafkaConsumerConfig("kafka");
+        builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        var kafka = builder.GetKafkaConsumerConfig(ConnectionNames.Kafka);
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration("Retry").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

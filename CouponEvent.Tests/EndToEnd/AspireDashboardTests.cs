@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Confluent.Kafka;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -30,7 +31,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         _app = await StackFixture.StartAsync([$"--AppHost:DashboardApiKey={DashboardApiKey}", "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true"],
             dashboard: true);
         _applyApi = _app.CreateHttpClient("applyapi");
-        _applyApi.DefaultRequestHeaders.Add("X-Api-Key", StackFixture.AdminApiKey);
+        _applyApi.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, StackFixture.AdminApiKey);
         _dashboard = new Uri(_app.GetEndpoint("aspire-dashboard", "http").ToString());
         _telemetry = new HttpClient { BaseAddress = _dashboard };
         _telemetry.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);

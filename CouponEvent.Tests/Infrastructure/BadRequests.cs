@@ -1,4 +1,5 @@
 using System.Text;
+using CouponEvent.Data;
 
 namespace CouponEvent.Tests.Infrastructure;
 
@@ -23,7 +24,7 @@ public sealed record BadRequest(string Kind, HttpMethod Method, string Path, str
             // closing a connection the client is still writing to.
             message.Headers.ExpectContinue = Body.Length > 1024;
         }
-        if (ApiKey is not null) message.Headers.Add("X-Api-Key", ApiKey);
+        if (ApiKey is not null) message.Headers.Add(ApiHeaders.AdminKey, ApiKey);
         return message;
     }
 

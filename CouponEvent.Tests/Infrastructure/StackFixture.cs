@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using CouponEvent.Data;
 
 namespace CouponEvent.Tests.Infrastructure;
 
@@ -73,7 +74,7 @@ public sealed class StackFixture : IAsyncLifetime
         MySqlConnectionString = (await App.GetConnectionStringAsync("coupondb"))!;
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.Timeout = TimeSpan.FromSeconds(30);
-        ApplyApi.DefaultRequestHeaders.Add("X-Api-Key", AdminApiKey);
+        ApplyApi.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, AdminApiKey);
     }
 
     public async Task DisposeAsync()

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using CouponEvent.ApplyApi.Apis;
 using CouponEvent.Data.Redis;
+using CouponEvent.Data;
 using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
@@ -233,10 +234,10 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         var body = new { id = $"c-{Guid.NewGuid():N}"[..20], name = "Created", quantity = 10 };
 
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
-        _client.DefaultRequestHeaders.Add("X-Api-Key", "wrong");
+        _client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, "wrong");
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
-        _client.DefaultRequestHeaders.Remove("X-Api-Key");
-        _client.DefaultRequestHeaders.Add("X-Api-Key", StackFixture.AdminApiKey);
+        _client.DefaultRequestHeaders.Remove(ApiHeaders.AdminKey);
+        _client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, StackFixture.AdminApiKey);
 
         Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync("/api/events", body)).StatusCode);
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Conflict, "event-exists");
@@ -249,7 +250,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     {
         await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("Admin:ApiKey", ""));
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", "anything");
+        client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, "anything");
 
         await AssertProblemAsync(await client.GetAsync("/api/admin/failed-events"), HttpStatusCode.Forbidden, "admin-disabled");
         await AssertProblemAsync(await client.PostAsJsonAsync("/api/events", new { id = "disabled-1", name = "n", quantity = 1 }),
