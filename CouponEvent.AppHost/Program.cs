@@ -1,5 +1,5 @@
-using CouponEvent.Data.Messages;
 using CouponEvent.Data;
+using CouponEvent.Data.Messages;
 
 // --AppHost:Dashboard=false: no dashboard, so no telemetry exported (what the benchmark measures).
 var dashboard = AppHostSettings.DashboardEnabled(args);

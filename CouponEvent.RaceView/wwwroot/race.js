@@ -54,7 +54,7 @@ async function refreshRace() {
     ["quantity", "Quantity", race.quantity], ["admitted", "Admitted", race.admitted], ["issued", "Issued", race.issued],
     ["remaining", "Remaining", race.remaining], ["duplicate", "409 duplicate", answers.duplicate ?? 0], ["sold-out", "410 sold out", answers.sold_out ?? 0],
     ["unavailable", "503 unavailable", answers.unavailable ?? 0], ["retrying", "Retrying", race.retrying], ["parked", "Failed (parked)", race.parked],
-    ["refused", "Refused over quantity", race.refused], ["from-redis", "Issued from Redis (Kafka lost them)", race.issuedFromRedis],
+    ["refused", "Refused over quantity", race.refused], ["from-redis", "Issued from Redis", race.issuedFromRedis],
   ];
   $("counters").innerHTML = counters.map(([key, label, value]) =>
     `<div class="counter ${key}"><div class="value" data-testid="${key}">${number(value)}</div><div class="label">${label}</div></div>`).join("");

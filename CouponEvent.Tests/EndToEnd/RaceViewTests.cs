@@ -26,7 +26,7 @@ public sealed class RaceViewTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_race_view_shows_every_replicas_answers_and_ends_at_the_servers_truth()
+    public async Task The_race_view_shows_the_answers_tallied_in_Redis_and_ends_at_the_servers_truth()
     {
         var eventId = await stack.CreateEventAsync(quantity: 100);
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });

@@ -94,13 +94,19 @@ public sealed class ReconciliationTests(StackFixture stack)
 
     private async Task<JsonElement> WaitForReportAsync(string eventId, Func<JsonElement, bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        JsonElement[]? reports = null;
+        try
         {
-            var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
-            if (reports is [var report] && condition(report)) return report;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"No matching report for {eventId}: {JsonSerializer.Serialize(reports)}");
-            await Task.Delay(250);
+            await Eventually.HoldsAsync(async () =>
+            {
+                reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+                return reports is [var report] && condition(report);
+            }, TimeSpan.FromSeconds(30));
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No matching report for {eventId}: {JsonSerializer.Serialize(reports)}");
+        }
+        return reports![0];
     }
 }

@@ -78,7 +78,7 @@ public sealed class AppHostTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task The_services_make_and_export_telemetry_only_when_there_is_a_dashboard_to_receive_it(bool dashboard)
+    public async Task The_services_are_configured_to_export_telemetry_only_when_there_is_a_dashboard_and_otherwise_to_make_none(bool dashboard)
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CouponEvent_AppHost>(
             ["--AppHost:Mode=external", "--ConnectionStrings:redis=r:6379", "--ConnectionStrings:kafka=k:9092", "--ConnectionStrings:coupondb=Server=d"],
