@@ -30,8 +30,10 @@ public sealed class KafkaConsumerLag(string bootstrapServers, string groupId, st
         foreach (var offset in probe.Committed(partitions, Timeout))
         {
             var watermarks = probe.QueryWatermarkOffsets(offset.TopicPartition, Timeout);
-            // No commit yet: everything still in the partition is unconsumed.
-            var consumed = offset.Offset.Value >= 0 ? offset.Offset.Value : watermarks.Low.Value;
+            // No commit yet: everything still in the partition is unconsumed. A commit below the log's start means
+            // messages deleted unread: they can never be read, so they are no lag (reconciliation settles them), and a
+            // partition that gets nothing new after them would otherwise lag for ever.
+            var consumed = Math.Max(offset.Offset.Value, watermarks.Low.Value);
             lag += Math.Max(0, watermarks.High.Value - consumed);
         }
         return lag;

@@ -138,9 +138,10 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         Assert.Equal(quantity, rows.Count);
         if (fault == Fault.UnreadMessagesDeleted)
         {
-            // The loss is seen where it happens, and every coupon issued from Redis is one of the messages reported lost.
+            // The loss is seen where it happens, and reconciliation issues what was lost. (The Consumer sees a partition's
+            // gap when it reads past it: one that gets no new message after the deletion shows none, so the counts can differ.)
             Assert.True(_lostReported > 0, "the Consumer reported no lost message");
-            Assert.InRange(fromRedis, 1, _lostReported!.Value);
+            Assert.True(fromRedis > 0, "reconciliation issued nothing from Redis");
         }
     }
 
