@@ -13,7 +13,7 @@ internal static class ApplyApiTelemetry
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
-    /// <summary>Applications by outcome: admitted, duplicate, sold_out, not_open, closed, unknown_event, unavailable, rejected, rate_limited.</summary>
+    /// <summary>Applications by outcome (the metric names of <see cref="ServiceDefaults.ApplyOutcomes"/>).</summary>
     public static readonly Counter<long> Applications =
         Meter.CreateCounter<long>(ApplicationsInstrument, description: "Applications answered, by outcome");
 
@@ -23,10 +23,7 @@ internal static class ApplyApiTelemetry
     public static readonly Histogram<double> PublishDuration =
         Meter.CreateHistogram<double>("coupon.publish.duration", "ms", "Time until Kafka acknowledged an application");
 
-    /// <summary>
-    /// Counts an answer, by event when the event is known to exist (a bounded set: ids that clients make up for
-    /// unknown events would grow the metric without end), so the dashboard can draw each race.
-    /// </summary>
+    /// <summary>Counts an answer, by event when <paramref name="eventId"/> is given, so the dashboard can draw each race.</summary>
     public static void Count(string outcome, string? eventId = null)
     {
         if (eventId is null) Applications.Add(1, new KeyValuePair<string, object?>(OutcomeTag, outcome));

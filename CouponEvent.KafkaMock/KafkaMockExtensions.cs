@@ -52,15 +52,12 @@ public static class KafkaMockExtensions
         MockKafkaCluster cluster)
     {
         if (beforeOffset < -1)
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-offset"),
-                title: "The offset is not valid.", detail: "beforeOffset is an offset (0 or more), or -1 for the partition's high watermark.");
+            return TypedResults.Problem(ProblemTypes.InvalidOffset.With("beforeOffset is an offset (0 or more), or -1 for the partition's high watermark."));
         var deleted = partition < 0 ? null : cluster.DeleteRecords(topic, partition, beforeOffset);
         if (deleted is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemDetailsDefaults.Type("partition-not-found"),
-                title: "There is no such partition.", detail: $"Topic '{topic}' has no partition {partition}.");
+            return TypedResults.Problem(ProblemTypes.PartitionNotFound.With($"Topic '{topic}' has no partition {partition}."));
         if (beforeOffset > deleted.HighWatermark)
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-offset"),
-                title: "The offset is past the partition's end.", detail: $"beforeOffset is at most {deleted.HighWatermark}, the high watermark.");
+            return TypedResults.Problem(ProblemTypes.InvalidOffset.With($"beforeOffset is past the partition's end: at most {deleted.HighWatermark}, the high watermark."));
         return TypedResults.Ok(deleted);
     }
 
@@ -68,8 +65,7 @@ public static class KafkaMockExtensions
     {
         // The mock's brokers are numbered from 1.
         if (brokerId < 1 || brokerId > cluster.Brokers)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemDetailsDefaults.Type("broker-not-found"),
-                title: "There is no such broker.", detail: $"brokerId is between 1 and {cluster.Brokers}.");
+            return TypedResults.Problem(ProblemTypes.BrokerNotFound.With($"brokerId is between 1 and {cluster.Brokers}."));
         toggle(brokerId);
         return TypedResults.NoContent();
     }

@@ -4,23 +4,28 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CouponEvent.RaceView;
 
-public sealed record RaceBoardView(string? Problem, IReadOnlyList<Race> Races);
+/// <param name="Outcomes">The answers counted per event (<see cref="ApplyOutcomes.PerEventSeries"/>): what the view draws, and how it names them.</param>
+public sealed record RaceBoardView(string? Problem, IReadOnlyList<Race> Races, IReadOnlyList<OutcomeSeries> Outcomes);
+
+/// <param name="Key">The outcome's name in <c>coupon.applications</c>, and in each race's answers.</param>
+public sealed record OutcomeSeries(string Key, int Status, string Label);
 
 public static class RaceApi
 {
     public static RouteGroupBuilder MapRaceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/races");
-        api.MapGet("/", (RaceBoard board) => TypedResults.Ok(new RaceBoardView(board.Problem, board.Races)));
+        api.MapGet("/", (RaceBoard board) => TypedResults.Ok(new RaceBoardView(board.Problem, board.Races, Outcomes)));
         api.MapGet("/{eventId}/timeline", GetTimelineAsync);
         return api;
     }
 
+    private static readonly OutcomeSeries[] Outcomes = [.. ApplyOutcomes.PerEventSeries.Select(a => new OutcomeSeries(a.Metric, a.Status, a.Label))];
+
     private static async Task<Results<Ok<IReadOnlyList<RaceSecond>>, ProblemHttpResult>> GetTimelineAsync(string eventId, long? since, RaceBoard board)
     {
         if (!EventIds.IsValid(eventId))
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemDetailsDefaults.Type("invalid-event-id"),
-                title: "The event id is not valid.", detail: $"eventId must match {EventIds.Pattern}.");
+            return TypedResults.Problem(ProblemTypes.InvalidEventId.With($"eventId must match {EventIds.Pattern}."));
         return TypedResults.Ok(await board.TimelineAsync(eventId, since ?? 0));
     }
 }

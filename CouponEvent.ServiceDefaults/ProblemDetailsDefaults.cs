@@ -18,15 +18,13 @@ public static partial class ProblemDetailsDefaults
 {
     public const string TypePrefix = "urn:couponevent:";
 
-    public static string Type(string name) => TypePrefix + name;
-
     public static IServiceCollection AddDefaultProblemDetails(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
             if (problem.Type?.StartsWith(TypePrefix, StringComparison.Ordinal) == true) return;
-            problem.Type = Type(NameOf(problem.Status));
+            problem.Type = ProblemTypes.ForStatus(problem.Status).Uri;
             problem.Detail ??= problem.Status switch
             {
                 StatusCodes.Status404NotFound => $"Nothing is at {context.HttpContext.Request.Path}.",
@@ -42,20 +40,6 @@ public static partial class ProblemDetailsDefaults
         return services;
     }
 
-    /// <summary>The type of a problem written by the framework, not by a handler.</summary>
-    private static string NameOf(int? status) => status switch
-    {
-        StatusCodes.Status400BadRequest => "invalid-request",
-        StatusCodes.Status401Unauthorized => "unauthorized",
-        StatusCodes.Status403Forbidden => "forbidden",
-        StatusCodes.Status404NotFound => "not-found",
-        StatusCodes.Status405MethodNotAllowed => "method-not-allowed",
-        StatusCodes.Status413PayloadTooLarge => "request-too-large",
-        StatusCodes.Status415UnsupportedMediaType => "unsupported-media-type",
-        >= 500 => "server-error",
-        _ => "request-refused",
-    };
-
     /// <summary>
     /// A request ASP.NET Core could not bind: the problem says which parameter (or which field of a JSON body) and why.
     /// Handled exceptions are not logged as errors (.NET 10), so bad input cannot fill the logs with server errors.
@@ -68,7 +52,7 @@ public static partial class ProblemDetailsDefaults
 
             var problem = bad.StatusCode == StatusCodes.Status400BadRequest ? Invalid(bad) : new ProblemDetails { Detail = bad.Message };
             problem.Status = bad.StatusCode;
-            problem.Type = Type(NameOf(bad.StatusCode));
+            problem.Type = ProblemTypes.ForStatus(bad.StatusCode).Uri;
             context.Response.StatusCode = bad.StatusCode;
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
         }
@@ -89,7 +73,7 @@ public static partial class ProblemDetailsDefaults
             };
             return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [reason] })
             {
-                Title = "The request is not valid.",
+                Title = ProblemTypes.InvalidRequest.Title,
                 Detail = $"{field}: {reason}",
             };
         }

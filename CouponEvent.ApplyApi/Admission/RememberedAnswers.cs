@@ -52,15 +52,15 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     }
 
     /// <summary>The answer this instance already knows; null when Redis must decide.</summary>
-    internal AdmissionOutcome? Answer(string eventId, long userId)
+    internal ApplyOutcome? Answer(string eventId, long userId)
     {
         if (_soldOut.TryGetValue(eventId, out var soldOut))
         {
             if (NearClosing(soldOut.ClosesAt)) return null;
-            return soldOut.Winners.Contains(userId) ? AdmissionOutcome.Duplicate : AdmissionOutcome.SoldOut;
+            return soldOut.Winners.Contains(userId) ? ApplyOutcome.AlreadyApplied : ApplyOutcome.SoldOut;
         }
         return _winners.TryGetValue(eventId, out var winners) && !NearClosing(winners.ClosesAt) && winners.Current.Users.ContainsKey(userId)
-            ? AdmissionOutcome.Duplicate
+            ? ApplyOutcome.AlreadyApplied
             : null;
     }
 
@@ -73,7 +73,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     /// Redis said this user holds a slot (admitted now, or before). <paramref name="changesBefore"/>: <see cref="Changes"/>
     /// before Redis was asked; a change announced since may have released the slot already.
     /// </summary>
-    internal void Admitted(string eventId, long userId, long changesBefore)
+    internal void RememberWinner(string eventId, long userId, long changesBefore)
     {
         if (Changes != changesBefore) return;
         if (_winners.TryGetValue(eventId, out var winners))
@@ -87,15 +87,15 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         }
     }
 
-    /// <summary>The script answered "sold out": learn the event's winners in the background, once.</summary>
-    internal void Noticed(string eventId)
+    /// <summary>Redis answered "sold out": learn the event's winners in the background, once.</summary>
+    internal void LearnSoldOut(string eventId)
     {
         if (!_soldOut.ContainsKey(eventId)) Learn(eventId, LearnSoldOutAsync);
     }
 
-    public bool IsSoldOut(string eventId) => _soldOut.ContainsKey(eventId);
+    internal bool IsSoldOut(string eventId) => _soldOut.ContainsKey(eventId);
 
-    public bool RemembersWinnersOf(string eventId) => _winners.ContainsKey(eventId);
+    internal bool RemembersWinnersOf(string eventId) => _winners.ContainsKey(eventId);
 
     private void Learn(string eventId, Func<string, Task> learn)
     {

@@ -1,6 +1,7 @@
 using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
 using CouponEvent.Data.Model;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
@@ -59,8 +60,7 @@ public static class AdminApi
         if (status is not null)
         {
             if (!FailedEventStatuses.TryParse(status, out var parsed))
-                return new Problem<ListProblems>(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
-                    "Unknown status.", $"status is {string.Join(", ", FailedEventStatuses.Names)}; got '{status}'."));
+                return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"status is {string.Join(", ", FailedEventStatuses.Names)}; got '{status}'."));
             query = query.Where(f => f.Status == parsed);
         }
         if (eventId is not null)
@@ -69,8 +69,7 @@ public static class AdminApi
             query = query.Where(f => f.EventId == eventId);
         }
         if (limit is < 1 or > MaxLimit)
-            return new Problem<ListProblems>(Problems.Of(StatusCodes.Status400BadRequest, "invalid-request",
-                "The limit is out of range.", $"limit is between 1 and {MaxLimit}; got {limit}."));
+            return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"limit is between 1 and {MaxLimit}; got {limit}."));
 
         var rows = await query.OrderByDescending(f => f.Id).Take(limit ?? 100).ToArrayAsync(cancellationToken);
         return TypedResults.Ok(rows.Select(FailedEventView.From).ToArray());
@@ -81,16 +80,14 @@ public static class AdminApi
     {
         var row = await db.FailedEvents.AsNoTracking().SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (row is null)
-            return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status404NotFound, "failed-event-not-found",
-                "There is no such failed event.", $"No failed event has id {id}."));
+            return new Problem<RedriveProblems>(ProblemTypes.FailedEventNotFound.With($"No failed event has id {id}."));
         await using (var connection = await rawSql.OpenConnectionAsync(cancellationToken))
         {
             // Only a row still parked changes: one that another operator re-drove meanwhile is answered as not parked.
             var redriven = await FailedEventStore.RedriveAsync(connection, id, cancellationToken);
             row = await db.FailedEvents.AsNoTracking().SingleAsync(f => f.Id == id, cancellationToken);
             if (!redriven)
-                return new Problem<RedriveProblems>(Problems.Of(StatusCodes.Status409Conflict, "not-parked",
-                    "Only a parked failed event can be re-driven.", $"Failed event {id} is {FailedEventStatuses.Name(row.Status)}."));
+                return new Problem<RedriveProblems>(ProblemTypes.NotParked.With($"Failed event {id} is {FailedEventStatuses.Name(row.Status)}."));
         }
         return TypedResults.Ok(FailedEventView.From(row));
     }

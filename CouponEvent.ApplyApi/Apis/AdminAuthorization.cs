@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
@@ -60,8 +61,8 @@ internal static class AdminAuthorization
             }
             var disabled = string.IsNullOrEmpty(admin.Value.ApiKey);
             var problem = disabled
-                ? Problems.Of(StatusCodes.Status403Forbidden, "admin-disabled", "The admin API is disabled.", "Set Admin:ApiKey to enable it.")
-                : Problems.Of(StatusCodes.Status401Unauthorized, "unauthorized", "A valid API key is required.", $"Send the admin key in header {ApiHeaders.AdminKey}.");
+                ? ProblemTypes.AdminDisabled.With("Set Admin:ApiKey to enable it.")
+                : ProblemTypes.Unauthorized.With($"Send the admin key in header {ApiHeaders.AdminKey}.");
             context.Response.StatusCode = problem.Status!.Value;
             if (!disabled) context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{ApiHeaders.AdminKey}\"";
             await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });

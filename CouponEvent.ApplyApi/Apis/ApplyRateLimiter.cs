@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Apis;
@@ -35,15 +37,9 @@ internal static class ApplyRateLimiter
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                ApplyApiTelemetry.Count("rate_limited");
-                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails = Problems.Of(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many applications from this client.",
-                        $"Try again in {seconds} s."),
-                });
+                                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                var refused = ApplyUseCase.Refused(ApplyOutcome.RateLimited, "", $"Try again in {seconds} s.");
+                await Problems.For(refused).ExecuteAsync(context.HttpContext);
             };
         });
     }

@@ -1,49 +1,56 @@
 using System.Collections.Concurrent;
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.Data.Model;
 using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>
-/// The problem types this API answers with (RFC 7807). Each <c>type</c> is <c>urn:couponevent:{name}</c>
-/// (<see cref="ProblemDetailsDefaults"/>); the README lists them.
+/// What this API's problems say: the detail of each occurrence. Their types, statuses and titles are
+/// <see cref="ProblemTypes"/>'; which outcome of an application gets which is <see cref="ApplyOutcomes"/>'.
 /// </summary>
 internal static class Problems
 {
-    public static ProblemDetails Of(int status, string type, string title, string? detail = null) => new()
+    /// <summary>The problem that answers a refused application.</summary>
+    public static Problem<EventsApi.ApplyProblems> For(ApplyResult result) => result.Outcome switch
     {
-        Status = status,
-        Type = ProblemDetailsDefaults.Type(type),
-        Title = title,
-        Detail = detail,
+        ApplyOutcome.AlreadyApplied => new(AlreadyApplied),
+        ApplyOutcome.SoldOut => new(SoldOut(result.EventId)),
+        var outcome => new(ApplyOutcomes.Of(outcome).Problem!.With(Detail(result))),
     };
 
-    public static ProblemDetails InvalidEventId(string eventId) => Of(StatusCodes.Status400BadRequest, "invalid-event-id",
-        "The event id is not valid.",
-        $"eventId must match {Data.Model.EventIds.Pattern}; got {Shorten(eventId)}.");
+    private static string? Detail(ApplyResult r) => r.Outcome switch
+    {
+        ApplyOutcome.UnknownEvent => UnknownEventDetail(r.EventId),
+        ApplyOutcome.NotOpen => $"Applications to '{r.EventId}' are accepted from its opening time on.",
+        ApplyOutcome.Closed => $"Applications to '{r.EventId}' are no longer accepted.",
+        ApplyOutcome.Recovering => "Nothing was recorded for this request: try again in a few seconds.",
+        ApplyOutcome.RedisUnavailable => UnavailableDetail("Redis"),
+        ApplyOutcome.ReplicasUnavailable => UnavailableDetail("Redis's replicas"),
+        ApplyOutcome.KafkaRefused => UnavailableDetail("Kafka"),
+        ApplyOutcome.OutcomeUnknown => "The slot stays this application's: its coupon follows, through Kafka or, if Kafka never got it, " +
+            $"from reconciliation. See /api/events/{r.EventId}/applications/{r.UserId}.",
+        _ => r.Detail,
+    };
 
-    public static ProblemDetails InvalidBody(string detail) =>
-        Of(StatusCodes.Status400BadRequest, "invalid-request", "The request body is not valid.", detail);
+    public static string InvalidEventIdDetail(string eventId) => $"eventId must match {EventIds.Pattern}; got {Shorten(eventId)}.";
+
+    public static ProblemDetails InvalidEventId(string eventId) => ProblemTypes.InvalidEventId.With(InvalidEventIdDetail(eventId));
 
     public static ProblemDetails InvalidUserId(long userId) =>
-        Of(StatusCodes.Status400BadRequest, "invalid-request", "The user id is not valid.", $"userId must be a positive 64-bit integer; got {userId}.");
+        ProblemTypes.InvalidRequest.With($"userId must be a positive 64-bit integer; got {userId}.");
 
-    public static ProblemDetails BodyTooLarge(int maxBytes) => Of(StatusCodes.Status413PayloadTooLarge, "request-too-large",
-        "The request body is too large.", $"The body must not exceed {maxBytes} bytes.");
+    public static ProblemDetails UnknownEvent(string eventId) => ProblemTypes.EventNotFound.With(UnknownEventDetail(eventId));
 
-    public static ProblemDetails NotJson() => Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
-        "The request body must be JSON.", "Content-Type must be application/json.");
+    public static ProblemDetails Unavailable(string dependency) => ProblemTypes.ServiceUnavailable.With(UnavailableDetail(dependency));
 
-    public static ProblemDetails UnknownEvent(string eventId) =>
-        Of(StatusCodes.Status404NotFound, "event-not-found", "There is no such event.", $"No event has id '{eventId}'.");
+    private static string UnknownEventDetail(string eventId) => $"No event has id '{eventId}'.";
 
-    public static ProblemDetails Unavailable(string dependency) => Of(StatusCodes.Status503ServiceUnavailable,
-        "service-unavailable", "The service is briefly unavailable.",
-        $"{dependency} did not answer. Nothing was recorded for this request: try again.");
+    private static string UnavailableDetail(string dependency) => $"{dependency} did not answer. Nothing was recorded for this request: try again.";
 
     /// <summary>Serialized once (<see cref="ProblemBody"/>): a user's repeats, and a burst's, are answered with it.</summary>
-    public static readonly ProblemBody AlreadyApplied = new(Of(StatusCodes.Status409Conflict, "already-applied",
-        "This user already holds a coupon slot in this event.", "One coupon per user."));
+    public static readonly ProblemBody AlreadyApplied = new(ProblemTypes.AlreadyApplied.With("One coupon per user."));
 
     /// <summary>Serialized once per event (<see cref="ProblemBody"/>): the answer to every loser of a race.</summary>
     public static ProblemBody SoldOut(string eventId)
@@ -51,8 +58,7 @@ internal static class Problems
         if (SoldOutBodies.TryGetValue(eventId, out var body)) return body;
         // Only events Redis holds get here; still, a long-lived instance starts over rather than grow without end.
         if (SoldOutBodies.Count >= MaxSoldOutBodies) SoldOutBodies.Clear();
-        return SoldOutBodies.GetOrAdd(eventId, id => new ProblemBody(Of(StatusCodes.Status410Gone, "sold-out",
-            "The event is sold out.", $"Every coupon of '{id}' has been given away.")));
+        return SoldOutBodies.GetOrAdd(eventId, id => new ProblemBody(ProblemTypes.SoldOut.With($"Every coupon of '{id}' has been given away.")));
     }
 
     private const int MaxSoldOutBodies = 1024;

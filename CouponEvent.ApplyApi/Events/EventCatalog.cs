@@ -1,4 +1,3 @@
-using CouponEvent.ApplyApi.Admission;
 using CouponEvent.Data;
 using CouponEvent.Data.Model;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +6,7 @@ using MySqlConnector;
 namespace CouponEvent.ApplyApi.Events;
 
 /// <summary>Events live in MySQL; what admission needs of them is copied to Redis.</summary>
-public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, KnownEvents known, TimeProvider time)
+public sealed class EventCatalog(CouponDbContext db, EventRecovery recovery, KnownEvents known, TimeProvider time)
 {
     /// <returns>The new event, or null when the id is taken.</returns>
     public async Task<Event?> CreateAsync(string id, string name, int quantity, DateTimeOffset? opensAt, DateTimeOffset? closesAt,
@@ -26,7 +25,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, K
             return null;
         }
         // If Redis changed in between, the event is not written: the state keeper builds it like a lost one.
-        await admission.WriteNewEventAsync(e);
+        await recovery.WriteNewEventAsync(e);
         known.Add(e.Id);
         return e;
     }
@@ -45,7 +44,7 @@ public sealed class EventCatalog(CouponDbContext db, EventAdmission admission, K
             """, cancellationToken);
         if (inserted == 1 && await FindAsync(EventIds.Default, cancellationToken) is { } created)
         {
-            await admission.WriteNewEventAsync(created);
+            await recovery.WriteNewEventAsync(created);
             known.Add(created.Id);
         }
     }

@@ -18,11 +18,11 @@ namespace CouponEvent.ApplyApi.Events;
 /// </summary>
 internal sealed partial class EventStateKeeper(
     IServiceScopeFactory scopes,
-    EventAdmission admission,
+    EventRecovery recovery,
     KnownEvents known,
     KafkaConsumerLag lag,
     IOptions<EventsOptions> events,
-    IOptions<RecoveryOptions> recovery,
+    IOptions<RecoveryOptions> recoveryOptions,
     TimeProvider time,
     ILogger<EventStateKeeper> logger) : BackgroundService
 {
@@ -53,7 +53,7 @@ internal sealed partial class EventStateKeeper(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(recovery.Value.CheckInterval, time);
+        using var timer = new PeriodicTimer(recoveryOptions.Value.CheckInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -74,8 +74,8 @@ internal sealed partial class EventStateKeeper(
         var all = await catalog.ListAsync(cancellationToken);
         known.Replace(all.Select(e => e.Id));
 
-        var states = await admission.StatesAsync(all.Select(e => e.Id));
-        if (await RevokedAfterRoleChangeAsync(states)) states = await admission.StatesAsync(all.Select(e => e.Id));
+        var states = await recovery.StatesAsync(all.Select(e => e.Id));
+        if (await RevokedAfterRoleChangeAsync(states)) states = await recovery.StatesAsync(all.Select(e => e.Id));
 
         var now = time.GetUtcNow();
         var unverified = states.Where(s => s.Kind != EventStateKind.Verified).ToDictionary(s => s.EventId);
@@ -87,7 +87,7 @@ internal sealed partial class EventStateKeeper(
             if (state.Kind == EventStateKind.Unverified) LogUnverified(logger, state.EventId, cause, state.Fence, state.RunId);
         }
         // Publishes decided on the old state may still be on their way to Kafka: wait them out.
-        var settled = _unverified.Where(u => now - u.Value.Since >= recovery.Value.SettleTime).Select(u => u.Key).ToList();
+        var settled = _unverified.Where(u => now - u.Value.Since >= recoveryOptions.Value.SettleTime).Select(u => u.Key).ToList();
         if (settled.Count == 0) return;
 
         var behind = await lag.GetAsync();
@@ -98,12 +98,12 @@ internal sealed partial class EventStateKeeper(
         }
         // Another replica may have finished first; the fence to write is that of the server as it is now.
         var byId = all.ToDictionary(e => e.Id);
-        foreach (var state in await admission.StatesAsync(settled))
+        foreach (var state in await recovery.StatesAsync(settled))
         {
             if (state.Kind == EventStateKind.Verified || byId.GetValueOrDefault(state.EventId) is not { } e) continue;
             var cause = _unverified[e.Id].Cause;
             var winners = await catalog.WinnersAsync(e.Id, cancellationToken);
-            if (await admission.RestoreAsync(e, winners, state.RunId, cause, now) is not { } restored) continue;
+            if (await recovery.RestoreAsync(e, winners, state.RunId, cause, now) is not { } restored) continue;
             LogRestored(logger, e.Id, cause, restored, winners.Count, e.Quantity);
             _unverified.Remove(e.Id);
         }
@@ -129,7 +129,7 @@ internal sealed partial class EventStateKeeper(
             if (_replicationIds.TryGetValue(server.Key, out var before) && before != now.ReplicationId && now.Promoted)
             {
                 LogRoleChanged(logger, server.Key, before, now.ReplicationId);
-                await admission.RevokeAsync(server.Select(s => s.EventId), server.Key);
+                await recovery.RevokeAsync(server.Select(s => s.EventId), server.Key);
                 revoked = true;
             }
             _replicationIds[server.Key] = now.ReplicationId;

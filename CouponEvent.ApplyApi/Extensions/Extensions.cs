@@ -31,6 +31,8 @@ internal static class Extensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();
+        builder.Services.AddSingleton<EventRecovery>();
+        builder.Services.AddSingleton<ApplyUseCase>();
         builder.Services.AddOptions<AdmissionOptions>().BindConfiguration("Admission").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ReplicaAcknowledgement>();
         builder.Services.AddSingleton<ApplicationPublisher>();

@@ -42,12 +42,6 @@ public static class EventKeys
     /// </summary>
     public static string RecoveryProgress(string eventId) => $"coupon:{{{eventId}}}:recovery-progress";
 
-    /// <summary>KEYS: a lock key. ARGV: its holder's token. Deletes the lock only if this holder still has it.</summary>
-    public const string UnlockScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """;
-
     /// <summary>Hash: userId → applicationId of admissions whose Kafka outcome was unknown, until reconciliation settles them.</summary>
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
 
@@ -72,19 +66,4 @@ public static class EventKeys
     /// a released slot, a written or rebuilt event. ApplyApi instances drop what they cached about it.
     /// </summary>
     public const string Changes = "coupon:changes";
-
-    /// <summary>
-    /// KEYS: winners, pending. ARGV: userId, applicationId, eventId. Frees the slot only if it still belongs to this
-    /// application, so a late or repeated release can never free a slot that a newer application holds,
-    /// and announces the change on <see cref="Changes"/>.
-    /// </summary>
-    public const string ReleaseScript = $$"""
-        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-            redis.call('HDEL', KEYS[2], ARGV[1])
-            redis.call('HDEL', KEYS[1], ARGV[1])
-            redis.call('PUBLISH', '{{Changes}}', ARGV[3])
-            return 1
-        end
-        return 0
-        """;
 }

@@ -11,15 +11,15 @@ async function get(path) {
   return response.json();
 }
 
-// Outcomes as ApplyApi counts them (coupon.applications).
-const series = [
-  { key: "admitted", label: "202 admitted", color: "var(--admitted)" },
-  { key: "issued", label: "issued (rows)", color: "var(--issued)" },
-  { key: "duplicate", label: "409 duplicate", color: "var(--duplicate)" },
-  { key: "sold_out", label: "410 sold out", color: "var(--sold-out)" },
-  { key: "unavailable", label: "503 unavailable", color: "var(--unavailable)" },
-];
-$("legend").innerHTML = series.map(s => `<span><i style="background:${s.color}"></i>${s.label}</span>`).join("");
+// The outcomes ApplyApi counts per event (coupon.applications), as the race view's API names them; then the rows.
+const cssName = key => key.replaceAll("_", "-");
+let series = [];
+function chooseSeries(outcomes) {
+  if (series.length) return;
+  series = [...outcomes.map(o => ({ key: o.key, label: o.label, color: `var(--${cssName(o.key)}, var(--other))` })),
+    { key: "issued", label: "issued (rows)", color: "var(--issued)" }];
+  $("legend").innerHTML = series.map(s => `<span><i style="background:${s.color}"></i>${s.label}</span>`).join("");
+}
 
 let chosenEvent = new URLSearchParams(location.search).get("event");
 $("event-select").addEventListener("change", e => { chosenEvent = e.target.value; refresh(); });
@@ -37,6 +37,7 @@ async function refresh() {
 
 async function refreshRace() {
   const board = await get("/api/races");
+  chooseSeries(board.outcomes);
   $("race-problem").textContent = board.problem ? `servers not readable yet: ${board.problem}` : "";
   const select = $("event-select");
   const ids = board.races.map(r => r.eventId);
@@ -50,10 +51,10 @@ async function refreshRace() {
   if (!race) { $("counters").innerHTML = `<p class="muted">No event yet: create one with POST /api/events, or press "Run the course's race" on applyapi in the dashboard.</p>`; return; }
 
   const answers = race.answers ?? {};
+  const refusals = board.outcomes.filter(o => o.status >= 400).map(o => [cssName(o.key), o.label, answers[o.key] ?? 0]);
   const counters = [
     ["quantity", "Quantity", race.quantity], ["admitted", "Admitted", race.admitted], ["issued", "Issued", race.issued],
-    ["remaining", "Remaining", race.remaining], ["duplicate", "409 duplicate", answers.duplicate ?? 0], ["sold-out", "410 sold out", answers.sold_out ?? 0],
-    ["unavailable", "503 unavailable", answers.unavailable ?? 0], ["retrying", "Retrying", race.retrying], ["parked", "Failed (parked)", race.parked],
+    ["remaining", "Remaining", race.remaining], ...refusals, ["retrying", "Retrying", race.retrying], ["parked", "Failed (parked)", race.parked],
     ["refused", "Refused over quantity", race.refused], ["from-redis", "Issued from Redis", race.issuedFromRedis],
   ];
   $("counters").innerHTML = counters.map(([key, label, value]) =>

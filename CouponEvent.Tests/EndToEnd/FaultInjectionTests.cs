@@ -413,7 +413,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
                 _counts.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
                 if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response.StatusCode;
                 var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (problem.GetProperty("type").GetString() == ProblemDetailsDefaults.Type("outcome-unknown")) AmbiguousUsers[user] = true;
+                if (problem.GetProperty("type").GetString() == ProblemTypes.OutcomeUnknown.Uri) AmbiguousUsers[user] = true;
                 return null;
             }
             catch (HttpRequestException ex)

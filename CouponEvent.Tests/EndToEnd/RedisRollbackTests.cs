@@ -32,8 +32,8 @@ public sealed class RedisRollbackTests(StackFixture stack)
         await stack.Resources.RollBackRedisAsync(snapshot);
 
         // The very first answers, before ApplyApi's keeper can act (it waits 6 s): a lost winner and a newcomer decide nothing.
-        Assert.Equal(ProblemDetailsDefaults.Type("event-recovering"), await FirstDecisionAsync(eventId, 6));
-        Assert.Equal(ProblemDetailsDefaults.Type("event-recovering"), await FirstDecisionAsync(eventId, 9));
+        Assert.Equal(ProblemTypes.EventRecovering.Uri, await FirstDecisionAsync(eventId, 6));
+        Assert.Equal(ProblemTypes.EventRecovering.Uri, await FirstDecisionAsync(eventId, 9));
 
         // Once recovered: the lost winners are winners again, and only the two slots really left are given.
         var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 20).Select(i => (long)i).ToList());
@@ -104,7 +104,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
             using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId);
             var type = response.StatusCode == HttpStatusCode.Accepted ? "accepted"
                 : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
-            if (type != ProblemDetailsDefaults.Type("service-unavailable") || attempt == 20) return type;
+            if (type != ProblemTypes.ServiceUnavailable.Uri || attempt == 20) return type;
             await Task.Delay(100);
         }
     }

@@ -3,12 +3,10 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CouponEvent.Tests.Infrastructure;
 
-
-
 /// <summary>ApplyApi in the test process, wired to the stack's real Redis, Kafka and MySQL exactly as the AppHost wires it.</summary>
 /// <remarks>Any public type of ApplyApi names its entry assembly; the AppHost's Program would clash with its Program.</remarks>
 public sealed class ApplyApiFactory(StackFixture stack, Action<IWebHostBuilder>? configure = null)
-    : WebApplicationFactory<CouponEvent.ApplyApi.Apis.ApplyServices>
+    : WebApplicationFactory<CouponEvent.ApplyApi.Admission.ApplyUseCase>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

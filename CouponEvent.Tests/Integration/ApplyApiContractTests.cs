@@ -333,7 +333,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
             Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = JsonSerializer.Deserialize<JsonElement>(text);
-            Assert.Equal(ProblemDetailsDefaults.Type(problemType), problem.GetProperty("type").GetString());
+            Assert.Equal(ProblemDetailsDefaults.TypePrefix + problemType, problem.GetProperty("type").GetString());
             Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         }
     }

@@ -37,7 +37,7 @@ public sealed class HardeningTests(StackFixture stack)
         Assert.InRange(limited.Count, 6, 7);
         Assert.All(limited, a => Assert.True(int.Parse(a.Headers.GetValues("Retry-After").Single()) >= 1));
         var problem = await limited[0].Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(ProblemDetailsDefaults.Type("rate-limited"), problem.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.RateLimited.Uri, problem.GetProperty("type").GetString());
         var summary = await client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
         Assert.Equal(answers.Count(a => a.StatusCode == HttpStatusCode.Accepted), summary.GetProperty("admitted").GetInt64());
     }

@@ -49,7 +49,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(0, scripts);
         using var gone = await StackFixture.ApplyAsync(client, eventId, 1000);
         var problem = await gone.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(ProblemDetailsDefaults.Type("sold-out"), problem.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.SoldOut.Uri, problem.GetProperty("type").GetString());
         Assert.Equal(3, await CountAsync(client, eventId));
     }
 
@@ -164,7 +164,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
     private async Task ReleaseAsApplyApiDoesAsync(string eventId, long userId)
     {
         var db = _redis.GetDatabase();
-        var applicationId = (string)(await db.HashGetAsync(EventKeys.Winners(eventId), userId))!;
+        var applicationId = Guid.Parse((string)(await db.HashGetAsync(EventKeys.Winners(eventId), userId))!);
         Assert.True(await db.ReleaseAsync(eventId, userId, applicationId));
     }
 

@@ -3,16 +3,15 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CouponEvent.Tests.Infrastructure;
 
-namespace CouponEvent.Tests.Integration;
+namespace CouponEvent.Tests.Unit;
 
 /// <summary>The contract in three places that must agree: the handlers' types, the OpenAPI document and the README.</summary>
-[Collection("stack")]
-public sealed partial class OpenApiDocumentTests(StackFixture stack)
+public sealed partial class OpenApiDocumentTests
 {
     [Fact]
     public async Task Each_operation_in_the_READMEs_API_table_lists_exactly_its_statuses_in_the_OpenAPI_document()
     {
-        await using var factory = new ApplyApiFactory(stack);
+        await using var factory = new OfflineApplyApiFactory();
         using var client = factory.CreateClient();
         var paths = (await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
         var documented = paths.EnumerateObject()
@@ -31,12 +30,7 @@ public sealed partial class OpenApiDocumentTests(StackFixture stack)
     /// <summary>"METHOD /path" → the bold statuses of its row, from the README's API section (health endpoints aside).</summary>
     private static Dictionary<string, List<int>> ReadmeApiTable()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory.FullName, "README.md"))) directory = directory.Parent!;
-        var text = File.ReadAllText(Path.Combine(directory.FullName, "README.md"));
-        var api = text[text.IndexOf("\n## API", StringComparison.Ordinal)..];
-        api = api[..api.IndexOf("\n## ", 1, StringComparison.Ordinal)];
-        return Row().Matches(api)
+        return Row().Matches(Readme.Section("API"))
             .ToDictionary(m => $"{m.Groups["method"].Value} {m.Groups["path"].Value.TrimEnd('/')}",
                 m => Status().Matches(m.Groups["answers"].Value).Select(s => int.Parse(s.Groups[1].Value)).Order().ToList());
     }

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using CouponEvent.ApplyApi.Events;
+using CouponEvent.Data.Messages;
+using CouponEvent.ServiceDefaults;
+
+namespace CouponEvent.ApplyApi.Admission;
+
+/// <summary>One application's fate: its outcome and, once Redis was asked, its id and, when admitted, its position.</summary>
+/// <param name="Detail">What the problem's detail says for an outcome decided before the use case (a bad request).</param>
+public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, long UserId, Guid ApplicationId = default,
+    long Position = 0, string? Detail = null);
+
+/// <summary>
+/// Decides one application: from memory when this instance already knows the answer, else by Redis's admission
+/// function, then by Redis's replicas and Kafka's acknowledgement. Every answer is counted by its outcome
+/// (<see cref="ApplyOutcomes"/>), the one table that gives it a status and a problem.
+/// </summary>
+public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission admission, ReplicaAcknowledgement replicas,
+    ApplicationPublisher publisher, KnownEvents known, TimeProvider time, ILogger<ApplyUseCase> logger)
+{
+    public async Task<ApplyResult> ApplyAsync(string eventId, long userId)
+    {
+        // Searchable on the request's span: who applied, to what, and (once Redis is asked) under which application id.
+        var span = Activity.Current;
+        span?.SetTag("coupon.event_id", eventId);
+        span?.SetTag("coupon.user_id", userId);
+
+        var changesBefore = remembered.Changes;
+        // A repeat by a known winner, or the burst after the last coupon: answered from memory, Redis is not asked.
+        if (remembered.Answer(eventId, userId) is { } answer) return Counted(new(answer, eventId, userId));
+
+        var applicationId = Guid.CreateVersion7();
+        span?.SetTag("coupon.application_id", applicationId.ToString());
+        ApplyOutcome outcome;
+        long position;
+        try
+        {
+            (outcome, position) = await admission.AdmitAsync(eventId, userId, applicationId);
+        }
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
+        {
+            // The function may have run before the connection failed. Nothing was published, so freeing is safe.
+            ApplyApiLog.RedisFailed(logger, applicationId, eventId, userId, ex.Message);
+            await TryReleaseAsync(eventId, userId, applicationId);
+            return Counted(new(ApplyOutcome.RedisUnavailable, eventId, userId, applicationId), known.Contains(eventId));
+        }
+
+        switch (outcome)
+        {
+            case ApplyOutcome.SoldOut:
+                remembered.LearnSoldOut(eventId);
+                return Counted(new(outcome, eventId, userId, applicationId));
+            case ApplyOutcome.AlreadyApplied:
+                remembered.RememberWinner(eventId, userId, changesBefore);
+                return Counted(new(outcome, eventId, userId, applicationId));
+            case ApplyOutcome.UnknownEvent when known.Contains(eventId):
+                // Redis lost the event: it is being rebuilt from MySQL, and deciding now could reopen sold slots.
+                return Counted(new(ApplyOutcome.Recovering, eventId, userId, applicationId));
+            case not ApplyOutcome.Admitted:
+                return Counted(new(outcome, eventId, userId, applicationId));
+        }
+
+        if (!await replicas.WaitAsync())
+        {
+            // Not on enough replicas in time: a failover could lose it, so it is not promised.
+            ApplyApiLog.ReplicasDidNotAcknowledge(logger, applicationId, eventId, userId);
+            await TryReleaseAsync(eventId, userId, applicationId);
+            return Counted(new(ApplyOutcome.ReplicasUnavailable, eventId, userId, applicationId));
+        }
+
+        var application = CouponApplication.Create(applicationId, eventId, userId, time.GetUtcNow());
+        switch (await publisher.PublishAsync(application))
+        {
+            case PublishOutcome.Acknowledged:
+                remembered.RememberWinner(eventId, userId, changesBefore);
+                return Counted(new(ApplyOutcome.Admitted, eventId, userId, applicationId, position));
+            case PublishOutcome.NotPersisted:
+                ApplyApiLog.PublishFailed(logger, applicationId, eventId, userId);
+                await TryReleaseAsync(eventId, userId, applicationId);
+                return Counted(new(ApplyOutcome.KafkaRefused, eventId, userId, applicationId));
+            default:
+                // Kafka may hold it: the slot is kept for good (reconciliation issues it if Kafka never got it), the only
+                // choice that can neither issue a coupon twice nor give a promise's slot to someone else.
+                ApplyApiLog.PublishOutcomeUnknown(logger, applicationId, eventId, userId);
+                await TryMarkPendingAsync(eventId, userId, applicationId);
+                return Counted(new(ApplyOutcome.OutcomeUnknown, eventId, userId, applicationId));
+        }
+    }
+
+    /// <summary>Counts an application refused before it was read (a bad event id or body, over the client's rate).</summary>
+    public static ApplyResult Refused(ApplyOutcome outcome, string eventId, string detail) => Counted(new(outcome, eventId, 0, Detail: detail));
+
+    /// <summary>Counts the answer by outcome, and by event where the table says so and Redis knew the event.</summary>
+    private static ApplyResult Counted(ApplyResult result, bool eventExists = true)
+    {
+        var answer = ApplyOutcomes.Of(result.Outcome);
+        ApplyApiTelemetry.Count(answer.Metric, answer.PerEvent && eventExists ? result.EventId : null);
+        return result;
+    }
+
+    /// <summary>Frees a slot, best effort: if Redis is away too, the slot stays held and reconciliation settles it.</summary>
+    private async Task TryReleaseAsync(string eventId, long userId, Guid applicationId)
+    {
+        try
+        {
+            await admission.ReleaseAsync(eventId, userId, applicationId);
+        }
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
+        {
+            ApplyApiLog.ReleaseFailed(logger, applicationId, eventId, userId, ex.Message);
+        }
+    }
+
+    /// <summary>Records an admission whose publish outcome is unknown, best effort: reconciliation finds it either way.</summary>
+    private async Task TryMarkPendingAsync(string eventId, long userId, Guid applicationId)
+    {
+        try
+        {
+            await admission.MarkPendingAsync(eventId, userId, applicationId);
+        }
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
+        {
+            ApplyApiLog.MarkPendingFailed(logger, applicationId, eventId, userId, ex.Message);
+        }
+    }
+}
