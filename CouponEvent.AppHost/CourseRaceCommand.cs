@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using CouponEvent.Data;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Aspire.Hosting;
+namespace CouponEvent.AppHost;
 
 /// <summary>
 /// "Run the course's race" on applyapi in the dashboard: a fresh 100-coupon event and 1,000 distinct users applying

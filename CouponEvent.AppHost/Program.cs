@@ -1,3 +1,4 @@
+using CouponEvent.AppHost;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 

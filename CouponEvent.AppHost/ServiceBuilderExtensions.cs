@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 
-namespace Aspire.Hosting;
+namespace CouponEvent.AppHost;
 
 public static class ServiceBuilderExtensions
 {

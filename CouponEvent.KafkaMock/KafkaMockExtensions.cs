@@ -7,7 +7,7 @@ namespace CouponEvent.KafkaMock;
 
 public static class KafkaMockExtensions
 {
-    public static void AddKafkaMock(this IHostApplicationBuilder builder)
+    public static void AddMockKafkaCluster(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<KafkaMockOptions>()
             .BindConfiguration(KafkaMockOptions.SectionName)

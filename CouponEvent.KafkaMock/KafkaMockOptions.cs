@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CouponEvent.KafkaMock;
 
-/// <summary>Section <c>KafkaMock</c>, set by the AppHost's <c>AddKafkaMock</c>.</summary>
+/// <summary>Section <c>KafkaMock</c>, set by the AppHost's <c>AddKafkaMock</c> (KafkaBuilderExtensions).</summary>
 public sealed class KafkaMockOptions
 {
     public const string SectionName = "KafkaMock";

@@ -3,7 +3,7 @@ using CouponEvent.KafkaMock;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddKafkaMock();
+builder.AddMockKafkaCluster();
 
 var app = builder.Build();
 

@@ -6,11 +6,38 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Aspire.Hosting;
 
-/// <summary>A topic to provision at start, with its partition count, and the consumer group that must read it (if any).</summary>
-public sealed record KafkaTopicAnnotation(string Name, int Partitions, string? ReadBy = null) : IResourceAnnotation;
-
+/// <summary>
+/// Kafka, whatever runs it: librdkafka's mock broker (local mode), a confluent-local container (containers mode; the
+/// package Aspire.Hosting.Kafka is not served here), or an external cluster; its topics and its health check.
+/// </summary>
 public static class KafkaBuilderExtensions
 {
+    public const string KafkaImage = "confluentinc/confluent-local";
+    public const string KafkaTag = "8.1.1";
+    private const int KafkaBrokerPort = 9092;
+    private const int KafkaInternalBrokerPort = 9093;
+
+    /// <summary>Kafka in a container, KRaft, as Aspire's Kafka integration runs it.</summary>
+    public static IResourceBuilder<KafkaServerResource> AddKafkaContainer(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+    {
+        var kafka = new KafkaServerResource(name);
+        var listeners = $"PLAINTEXT://localhost:29092,CONTROLLER://localhost:29093,PLAINTEXT_HOST://0.0.0.0:{KafkaBrokerPort},PLAINTEXT_INTERNAL://0.0.0.0:{KafkaInternalBrokerPort}";
+        return builder.AddResource(kafka)
+            .WithImage(KafkaImage, KafkaTag)
+            .WithImageRegistry("docker.io")
+            .WithEndpoint(targetPort: KafkaBrokerPort, name: KafkaServerResource.PrimaryEndpointName)
+            .WithEndpoint(targetPort: KafkaInternalBrokerPort, name: KafkaServerResource.InternalEndpointName)
+            // KRaft with a listener for the host (the services) and one for other containers, as Aspire's integration sets them.
+            .WithEnvironment("KAFKA_LISTENERS", listeners)
+            .WithEnvironment("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT,PLAINTEXT_INTERNAL:PLAINTEXT")
+            .WithEnvironment(context => context.EnvironmentVariables["KAFKA_ADVERTISED_LISTENERS"] = ReferenceExpression.Create(
+                $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{kafka.PrimaryEndpoint.Property(EndpointProperty.Port)},PLAINTEXT_INTERNAL://{name}:{kafka.InternalEndpoint.Property(EndpointProperty.TargetPort)}"))
+            .WithVolume($"couponevent-{name}-data", "/var/lib/kafka/data")
+            .WithKafkaHealthCheck()
+            .WithTopicsCreatedOnReady();
+    }
+
     /// <summary>
     /// Kafka in local mode: librdkafka's mock cluster, hosted by the CouponEvent.KafkaMock project
     /// (<c>{name}-mock</c>) behind a bootstrap port Aspire allocates. Services get <c>ConnectionStrings__{name}</c>.

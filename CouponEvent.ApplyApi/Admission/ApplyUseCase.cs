@@ -18,7 +18,7 @@ public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, 
 public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission admission, ReplicaAcknowledgement replicas,
     ApplicationPublisher publisher, KnownEvents known, TimeProvider time, ILogger<ApplyUseCase> logger)
 {
-    public async Task<ApplyResult> ApplyAsync(string eventId, long userId)
+    public async ValueTask<ApplyResult> ApplyAsync(string eventId, long userId)
     {
         // Searchable on the request's span: who applied, to what, and (once Redis is asked) under which application id.
         var span = Activity.Current;

@@ -15,7 +15,7 @@ internal static class ApplyRequestReader
     public const int MaxBodyBytes = 1024;
 
     /// <returns>The body, or null and the counted refusal.</returns>
-    public static async Task<(ApplyRequest? Request, ApplyResult Refusal)> ReadAsync(string eventId, HttpRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<(ApplyRequest? Request, ApplyResult Refusal)> ReadAsync(string eventId, HttpRequest request, CancellationToken cancellationToken)
     {
         if (!EventIds.IsValid(eventId)) return Refuse(ApplyOutcome.InvalidEventId, Problems.InvalidEventIdDetail(eventId));
         if (!request.HasJsonContentType()) return Refuse(ApplyOutcome.NotJson, "Content-Type must be application/json.");

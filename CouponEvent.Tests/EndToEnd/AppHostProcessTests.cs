@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using CouponEvent.Tests.Infrastructure;
 
@@ -63,7 +62,7 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
         finally
         {
             Tmux("kill-session", "-t", session);
-            foreach (var pid in children.Where(IsAlive)) kill(pid, 9);
+            foreach (var pid in children.Where(IsAlive)) ProcessTree.Signal(pid, 9);
             if (File.Exists(log)) output.WriteLine(string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(30)));
             Directory.Delete(temp, recursive: true);
         }
@@ -114,17 +113,5 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
     [GeneratedRegex(@"applyapi is ready at (http://\S+)")]
     private static partial Regex PrintedUrl();
 
-    /// <summary>Field 5 of /proc/PID/stat.</summary>
-    private static int ProcessGroup(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2]);
-    }
-
     private static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
-
-    private const int SIGINT = 2;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

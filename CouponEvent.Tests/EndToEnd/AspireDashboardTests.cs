@@ -6,6 +6,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
+using CouponEvent.AppHost;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

@@ -20,7 +20,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
         var valid = CouponApplication.Create(Guid.NewGuid(), eventId, 11, DateTimeOffset.UtcNow);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
-            // Same key, so the same partition: the valid message waits behind the poison one.
+            // Both on partition 0: the valid message waits behind the poison one.
             var partition = new TopicPartition(Topics.CouponCreate, new Partition(0));
             await producer.ProduceAsync(partition, new Message<string, byte[]> { Key = valid.Key, Value = Encoding.UTF8.GetBytes($"garbage {marker}") });
             await producer.ProduceAsync(partition, new Message<string, byte[]> { Key = valid.Key, Value = valid.ToUtf8Json() });
@@ -35,15 +35,9 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         dlt.Subscribe(Topics.CouponCreateDeadLetter);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        ConsumeResult<string, byte[]>? found = null;
-        while (found is null && DateTime.UtcNow < deadline)
-        {
-            var result = dlt.Consume(TimeSpan.FromMilliseconds(500));
-            if (result is not null && Encoding.UTF8.GetString(result.Message.Value).Contains(marker)) found = result;
-        }
-        Assert.NotNull(found);
-        Assert.StartsWith("not a CouponApplication", Encoding.UTF8.GetString(found.Message.Headers.GetLastBytes("dlt.reason")));
+        var found = await Eventually.ReturnsAsync(() => Task.FromResult(dlt.Consume(TimeSpan.FromMilliseconds(500))),
+            result => result is not null && Encoding.UTF8.GetString(result.Message.Value).Contains(marker), TimeSpan.FromSeconds(30));
+        Assert.StartsWith("not a CouponApplication", Encoding.UTF8.GetString(found!.Message.Headers.GetLastBytes("dlt.reason")));
         Assert.StartsWith($"{Topics.CouponCreate} [[0]]", Encoding.UTF8.GetString(found.Message.Headers.GetLastBytes("dlt.source")));
         dlt.Close();
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using CouponEvent.AppHost;
 using CouponEvent.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

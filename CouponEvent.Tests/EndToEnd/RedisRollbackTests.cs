@@ -97,17 +97,13 @@ public sealed class RedisRollbackTests(StackFixture stack)
     /// The problem type of the first answer that Redis decided: a 503 <c>service-unavailable</c> means the connection was
     /// still coming back, and is asked again.
     /// </summary>
-    private async Task<string?> FirstDecisionAsync(string eventId, long userId)
-    {
-        for (var attempt = 0; ; attempt++)
+    private async Task<string?> FirstDecisionAsync(string eventId, long userId) =>
+        await Eventually.ReturnsAsync(async () =>
         {
             using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId);
-            var type = response.StatusCode == HttpStatusCode.Accepted ? "accepted"
+            return response.StatusCode == HttpStatusCode.Accepted ? "accepted"
                 : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
-            if (type != ProblemTypes.ServiceUnavailable.Uri || attempt == 20) return type;
-            await Task.Delay(100);
-        }
-    }
+        }, type => type != ProblemTypes.ServiceUnavailable.Uri, TimeSpan.FromSeconds(10));
 
     /// <summary>A redis-server replicating the stack's, once its link is up; killed, and its folder removed, on dispose.</summary>
     private async Task<Replica> StartReplicaAsync()

@@ -89,15 +89,12 @@ public sealed class StackResources(DistributedApplication app)
 
     private const int Sigkill = 9, Sigcont = 18, Sigstop = 19, Esrch = 3;
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
-
     /// <summary>The signal to the resource's process and everything it started; a process already gone is skipped.</summary>
     private void Signal(string resourceId, int signal)
     {
         var pid = ProcessId(IdOf(resourceId));
         foreach (var process in ProcessTree.Descendants(pid).Append(pid))
-            Assert.True(kill(process, signal) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Esrch,
+            Assert.True(ProcessTree.Signal(process, signal) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Esrch,
                 $"signal {signal} to {process} failed");
     }
 
@@ -199,41 +196,5 @@ public sealed class StackResources(DistributedApplication app)
         Directory.Delete(Redis.DataDirectory, recursive: true);
         Directory.CreateDirectory(Redis.DataDirectory);
         await StartAsync("redis");
-    }
-}
-
-/// <summary>The process tree, from /proc.</summary>
-public static class ProcessTree
-{
-    // ---- Processes --------------------------------------------------------------------------------------------------
-
-    public static List<int> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1]);
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        var found = new List<int>();
-        var queue = new Queue<int>([root]);
-        while (queue.TryDequeue(out var parent))
-        {
-            foreach (var (child, _) in parents.Where(p => p.Value == parent))
-            {
-                found.Add(child);
-                queue.Enqueue(child);
-            }
-        }
-        return found;
     }
 }

@@ -308,17 +308,10 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     /// <summary>After an outage, clients reconnect in the background: retry as a user would.</summary>
     private async Task<HttpResponseMessage> RetryUntilAcceptedAsync(string eventId, long userId)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var response = await StackFixture.ApplyAsync(_client, eventId, userId);
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 30)
-            {
-                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-                return response;
-            }
-            response.Dispose();
-            await Task.Delay(500);
-        }
+        var response = await Eventually.ReturnsAsync(() => StackFixture.ApplyAsync(_client, eventId, userId),
+            r => r.StatusCode != HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return response;
     }
 
     private async Task<string?> StatusAsync(string eventId, long userId) =>

@@ -1,3 +1,4 @@
+using CouponEvent.AppHost;
 using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
 
@@ -44,7 +45,7 @@ public sealed class AppHostTests
         Assert.IsType<Aspire.Hosting.ApplicationModel.RedisResource>(builder.Resources.Single(r => r.Name == "redis"));
         var kafka = Single<KafkaServerResource>(builder, "kafka");
         Assert.True(kafka.TryGetContainerImageName(out var kafkaImage));
-        Assert.Equal($"docker.io/{ContainerBuilderExtensions.KafkaImage}:{ContainerBuilderExtensions.KafkaTag}", kafkaImage);
+        Assert.Equal($"docker.io/{KafkaBuilderExtensions.KafkaImage}:{KafkaBuilderExtensions.KafkaTag}", kafkaImage);
         var kafkaEnv = await kafka.GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
         Assert.Contains("PLAINTEXT_HOST://0.0.0.0:9092", kafkaEnv["KAFKA_LISTENERS"]);
         Assert.Contains(kafka.Annotations.OfType<ContainerMountAnnotation>(), m => m.Target == "/var/lib/kafka/data");

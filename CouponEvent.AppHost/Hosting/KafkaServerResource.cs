@@ -13,15 +13,5 @@ public sealed class KafkaServerResource(string name) : ContainerResource(name), 
         ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
 }
 
-/// <summary>MySQL in a container (containers mode), root with a password parameter.</summary>
-public sealed class MySqlServerResource(string name, ParameterResource password) : ContainerResource(name), IResourceWithConnectionString
-{
-    internal const string PrimaryEndpointName = "tcp";
-
-    public ParameterResource PasswordParameter { get; } = password;
-    public EndpointReference PrimaryEndpoint => field ??= new(this, PrimaryEndpointName);
-
-    public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create(
-            $"Server={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};User ID=root;Password={PasswordParameter}");
-}
+/// <summary>A topic to provision at start, with its partition count, and the consumer group that must read it (if any).</summary>
+public sealed record KafkaTopicAnnotation(string Name, int Partitions, string? ReadBy = null) : IResourceAnnotation;
