@@ -194,14 +194,21 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
             r.Status = ReconciliationReport.Attention;
             LogAttention(logger, r.EventId, r.Issued, r.Quantity, r.IssuedWithoutAdmission, r.Refused);
         }
-        // One report per event, the latest; what was issued from Redis adds up over the event's rounds.
-        var stored = await db.ReconciliationReports.FindAsync([r.EventId], cancellationToken);
-        if (stored is null) db.ReconciliationReports.Add(stored = new ReconciliationReport { EventId = r.EventId, Status = r.Status });
-        var issuedFromRedisBefore = stored.IssuedFromRedis;
-        db.Entry(stored).CurrentValues.SetValues(r);
-        stored.IssuedFromRedis = issuedFromRedisBefore + r.IssuedFromRedis;
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
+        // An upsert, atomic where a find-then-insert would race another reconciler (EF Core has none): one report per
+        // event, the latest, with what was issued from Redis added up over the event's rounds.
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO reconciliation_reports
+                (event_id, checked_at, quantity, admitted, issued, failed_open, unissued, pending, issued_from_redis, issued_without_admission,
+                 over_issued, refused, recovered_at, recovery_cause, recovery_restored, status)
+            VALUES ({r.EventId}, {r.CheckedAt.UtcDateTime}, {r.Quantity}, {r.Admitted}, {r.Issued}, {r.FailedOpen}, {r.Unissued}, {r.Pending},
+                    {r.IssuedFromRedis}, {r.IssuedWithoutAdmission}, {r.OverIssued}, {r.Refused}, {r.RecoveredAt?.UtcDateTime}, {r.RecoveryCause},
+                    {r.RecoveryRestored}, {r.Status})
+            ON DUPLICATE KEY UPDATE checked_at = VALUES(checked_at), quantity = VALUES(quantity), admitted = VALUES(admitted),
+                issued = VALUES(issued), failed_open = VALUES(failed_open), unissued = VALUES(unissued), pending = VALUES(pending),
+                issued_from_redis = issued_from_redis + VALUES(issued_from_redis), issued_without_admission = VALUES(issued_without_admission),
+                over_issued = VALUES(over_issued), refused = VALUES(refused), recovered_at = VALUES(recovered_at),
+                recovery_cause = VALUES(recovery_cause), recovery_restored = VALUES(recovery_restored), status = VALUES(status)
+            """, cancellationToken);
         RetryJobTelemetry.ReconciliationFindings(r);
         return r;
     }
