@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CouponEvent.AppHost;
@@ -21,8 +22,9 @@ public static class CourseRaceCommand
     private static int s_running;
 
     public static IResourceBuilder<ProjectResource> WithCourseRaceCommand(this IResourceBuilder<ProjectResource> applyApi,
-        IResourceBuilder<ParameterResource> adminApiKey) =>
-        applyApi.WithCommand(Name, "Run the course's race", context => RunAsync(applyApi.Resource, adminApiKey.Resource, context.CancellationToken),
+        IResourceBuilder<ProjectResource> identity, IResourceBuilder<ParameterResource> adminClientSecret) =>
+        applyApi.WithCommand(Name, "Run the course's race",
+            context => RunAsync(applyApi.Resource, identity.Resource, adminClientSecret.Resource, context.CancellationToken),
             new CommandOptions
             {
                 Description = $"Creates a {Quantity}-coupon event and sends {Users:N0} distinct users' applications at it.",
@@ -32,7 +34,8 @@ public static class CourseRaceCommand
                     : ResourceCommandState.Disabled,
             });
 
-    private static async Task<ExecuteCommandResult> RunAsync(ProjectResource applyApi, ParameterResource adminApiKey, CancellationToken cancellationToken)
+    private static async Task<ExecuteCommandResult> RunAsync(ProjectResource applyApi, ProjectResource identity, ParameterResource adminClientSecret,
+        CancellationToken cancellationToken)
     {
         var url = new Uri(applyApi.GetEndpoint("http").Url);
         if (!url.IsLoopback) return CommandResults.Failure($"The race is sent to loopback addresses only, not {url.Host}.");
@@ -45,7 +48,9 @@ public static class CourseRaceCommand
             {
                 Content = JsonContent.Create(new { id = eventId, name = "The course's race", quantity = Quantity }),
             };
-            create.Headers.Add(ApiHeaders.AdminKey, await adminApiKey.GetValueAsync(cancellationToken));
+            using var issuer = new HttpClient { BaseAddress = new Uri(identity.GetEndpoint("http").Url), Timeout = TimeSpan.FromSeconds(10) };
+            var token = await TokenClient.RequestAdminTokenAsync(issuer, (await adminClientSecret.GetValueAsync(cancellationToken))!, cancellationToken);
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             using (var created = await http.SendAsync(create, cancellationToken))
             {
                 if (created.StatusCode != HttpStatusCode.Created)

@@ -12,16 +12,20 @@ var (redis, kafka, coupondb) = builder.AddInfrastructure(databaseName: Connectio
 // Six partitions: local mode's mock broker keeps only the last 5 MiB of each and scans its log on every fetch (bench/README.md).
 kafka.WithTopic(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.CouponConsumerGroup, Topics.CouponCreateDeadLetter);
 
-var adminApiKey = builder.AddParameter("admin-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+// The local stack's OpenID Connect issuer: operators' tokens by client credentials (the secret below).
+var adminClientSecret = builder.AddParameter("admin-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var identity = builder.AddService<Projects.CouponEvent_Identity>("identity")
+    .WithEnvironment("Issuer__AdminClientSecret", adminClientSecret);
+identity.WithEnvironment("Issuer__Url", identity.GetEndpoint("http"));
 
 var applyapi = builder.AddService<Projects.CouponEvent_ApplyApi>("applyapi")
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb)
-    .WithEnvironment("Admin__ApiKey", adminApiKey)
+    .WithTokenIssuer(identity)
     // Every local client is 127.0.0.1: a per-client limit would throttle load tests, not users.
     .WithEnvironment("RateLimit__PermitsPerSecond", "0")
-    .WithCourseRaceCommand(adminApiKey);
+    .WithCourseRaceCommand(identity, adminClientSecret);
 
 builder.AddService<Projects.CouponEvent_Consumer>("consumer")
     .WithReference(kafka).WaitFor(kafka)

@@ -40,6 +40,15 @@ public static class ServiceBuilderExtensions
                 return Task.CompletedTask;
             });
 
+    /// <summary>
+    /// The service validates bearer tokens from <paramref name="issuer"/> (ASP.NET Core's <c>Authentication:Schemes:Bearer</c>
+    /// section): its discovery document over plain HTTP, as every local service is reached.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTokenIssuer(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ProjectResource> issuer) =>
+        service.WaitFor(issuer)
+            .WithEnvironment("Authentication__Schemes__Bearer__Authority", issuer.GetEndpoint("http"))
+            .WithEnvironment("Authentication__Schemes__Bearer__RequireHttpsMetadata", "false");
+
     /// <summary>Whether the builder was made without Aspire's dashboard (the options it was created with).</summary>
     private static bool DashboardDisabled(this IDistributedApplicationBuilder builder) =>
         builder.Services.Select(d => d.ImplementationInstance).OfType<DistributedApplicationOptions>().SingleOrDefault()?.DisableDashboard

@@ -11,7 +11,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-// The admin key is an authorization policy (Apis/AdminAuthorization.cs): no authentication middleware on any request.
+// Bearer tokens, for the admin endpoints only (Apis/AdminAuthorization.cs).
+app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 

@@ -28,9 +28,9 @@ public static class ProblemTypes
     public static readonly ProblemType RequestRefused = new("request-refused", StatusCodes.Status400BadRequest, "The request was refused.");
 
     // Who asks.
-    public static readonly ProblemType Unauthorized = new("unauthorized", StatusCodes.Status401Unauthorized, "A valid API key is required.");
+    public static readonly ProblemType Unauthorized = new("unauthorized", StatusCodes.Status401Unauthorized, "A valid access token is required.");
     public static readonly ProblemType Forbidden = new("forbidden", StatusCodes.Status403Forbidden, "The request is not allowed.");
-    public static readonly ProblemType AdminDisabled = new("admin-disabled", StatusCodes.Status403Forbidden, "The admin API is disabled.");
+    public static readonly ProblemType IdentityUnavailable = new("identity-unavailable", StatusCodes.Status503ServiceUnavailable, "The token issuer cannot be reached.");
 
     // Events and applications.
     public static readonly ProblemType EventNotFound = new("event-not-found", StatusCodes.Status404NotFound, "There is no such event.");

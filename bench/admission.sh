@@ -17,7 +17,7 @@ start_trivial
 start_stack
 api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
 
-create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 load() { # connections duration target wrk-script [env...]
   local connections=$1 time=$2 target=$3 script=$4; shift 4
   env "$@" wrk -t2 -c"$connections" -d"$time" -s "bench/$script" "$target" 2>&1 | grep '^RESULT' | cut -d' ' -f2- || true
@@ -58,7 +58,7 @@ for path in "sold out:bench-soldout:" "duplicate:bench-dup:USERS=1000"; do
 done
 # The race over HTTP, on the warm stack: distinct users until the coupons are gone, first request to last coupon row.
 if $quick; then race_users=10000 race_quantity=1000; else race_users=100000 race_quantity=10000; fi
-race=$(harness race --api "$api" --key "$key" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; exit 1; }
+race=$(harness race --api "$api" --token "$token" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; exit 1; }
 echo >>"$work/admission.md"
 echo "Race: $(sed -E 's/^RACE //' <<<"$race")" >>"$work/admission.md"
 echo >>"$work/admission.md"

@@ -48,7 +48,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 questions() { sql "SHOW GLOBAL STATUS LIKE 'Questions'" | awk '{print $2}'; }
 
 # Warm-up: one unmeasured burst per design, so that JIT and connection pools are not what is measured.
-curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d '{"id":"cmp-warmup","name":"warm-up","quantity":100}'
+curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"cmp-warmup","name":"warm-up","quantity":100}'
 for base in http://127.0.0.1:$count_port http://127.0.0.1:$incr_port $api; do
   harness burst --url "$base/api/events/cmp-warmup/applications" --users 2000 --connections 64 >/dev/null
 done
@@ -64,7 +64,7 @@ for run in $(seq "$repeats"); do
         naive-incr) base=http://127.0.0.1:$incr_port ;;
         couponevent)
           base=$api
-          curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' \
+          curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
             -d "{\"id\":\"$event\",\"name\":\"$event\",\"quantity\":100}" ;;
       esac
       before=$(questions); touch "$work/watching"; echo 0 >"$work/threads"; watch_mysql & watcher=$!

@@ -31,7 +31,7 @@ measure() { # name target script env...
 }
 redis_port() { grep -oE "redis +redis +Running +[0-9.:]+" "$work/apphost.log" | awk '{print $4}' | cut -d: -f2; }
 redis() { redis-cli -p "$(redis_port)" "$@" >/dev/null; }
-create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":10000000}"; }
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":10000000}"; }
 replica() { # a replica of the stack's Redis, synced
   mkdir -p "$work/replica"
   redis-server --port 0 --unixsocket "$work/replica.sock" --dir "$work/replica" --save '' --appendonly no \

@@ -19,13 +19,13 @@ build_release
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 start_stack
 api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
-curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d '{"id":"profile","name":"profile","quantity":10000000}'
-curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d '{"id":"profile-soldout","name":"profile","quantity":1}'
+curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"profile","name":"profile","quantity":10000000}'
+curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"profile-soldout","name":"profile","quantity":1}'
 curl -sf -o /dev/null -X POST "$api/api/events/profile-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
 case $scenario in
   admission) load=(EVENT=profile) ;;
   soldout) load=(EVENT=profile-soldout) ;;
-  duplicate) curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d '{"id":"profile-dup","name":"profile","quantity":1000}'
+  duplicate) curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"profile-dup","name":"profile","quantity":1000}'
              load=(EVENT=profile-dup USERS=1000) ;;
 esac
 if $quick; then seconds=5 warmup=5; else seconds=15 warmup=30; fi

@@ -16,7 +16,7 @@ start_stack
 started_in=$stack_started_in
 
 replica=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
-create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 create proxy-admit 10000000
 create proxy-soldout 1
 curl -sf -o /dev/null -X POST "$api/api/events/proxy-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'

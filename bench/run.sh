@@ -28,7 +28,7 @@ start_trivial
 start_stack
 applyapi_pid=$(pid_of applyapi)
 
-create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "X-Api-Key: $key" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 field() { curl -sf "$api/api/events/$1" | grep -oE "\"$2\":[0-9]+" | cut -d: -f2; }
 rss_mib() { echo $(( $(grep "$1" "/proc/$applyapi_pid/status" | awk '{print $2}') / 1024 )); }
 # wrk once; prints "requests/s p50 p99 p99.9 non-2xx socket-errors".
@@ -82,7 +82,7 @@ done
 echo "3/5 Issuance: $quantities applications queued in Kafka"
 : >"$work/issuance"
 for quantity in $quantities; do
-  line=$(harness issuance --api "$api" --key "$key" --kafka "$kafka" --quantity "$quantity")
+  line=$(harness issuance --api "$api" --token "$token" --kafka "$kafka" --quantity "$quantity")
   echo "$line" >>"$work/issuance"
   drain=$(grep -oE "rows_per_s=[^ ]+" <<<"$line" | head -1 | cut -d= -f2)
   end_to_end=$(grep -oE "end_to_end_rows_per_s=[0-9]+" <<<"$line" | cut -d= -f2)
@@ -91,7 +91,7 @@ for quantity in $quantities; do
 done
 
 echo "4/5 The race: $race_users users for $race_quantity coupons"
-race=$(harness race --api "$api" --key "$key" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; echo "The race failed its invariant"; exit 1; }
+race=$(harness race --api "$api" --token "$token" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; echo "The race failed its invariant"; exit 1; }
 
 echo "5/5 Invariant"
 admitted=$(field bench-admit admitted)

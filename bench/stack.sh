@@ -4,7 +4,7 @@
 #   start_trivial        the yardstick, a trivial Kestrel endpoint, on $trivial_port (BENCH_TRIVIAL_PORT, default 18080)
 #   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port via Aspire's
 #                        proxy, no dashboard) and sets
-#                        api, key, kafka and pid_of NAME; background processes go in pids, stopped on exit
+#                        api, token, kafka and pid_of NAME; background processes go in pids, stopped on exit
 # Expects set -euo pipefail and the repository root as the working directory.
 
 parse_options() {
@@ -52,13 +52,13 @@ harness() { dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
 start_stack() {
   api_port=${BENCH_API_PORT:-18081}
   api=http://127.0.0.1:$api_port
-  key=bench-$RANDOM$RANDOM
+  local secret=bench-secret-$RANDOM$RANDOM$RANDOM
   # The figures are the system's own: no dashboard, so no span or metric is exported (BENCH_DASHBOARD=1 keeps it,
   # to measure what exporting every span to it costs). ApplyApi's port is Aspire's proxy in front of its replica.
   local dashboard=--AppHost:Dashboard=false
   [ "${BENCH_DASHBOARD:-0}" = 1 ] && dashboard=--AppHost:Dashboard=true
   DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
-    --AppHost:Mode=local --AppHost:Ports:applyapi="$api_port" --Parameters:admin-api-key="$key" $dashboard >"$work/apphost.log" 2>&1 &
+    --AppHost:Mode=local --AppHost:Ports:applyapi="$api_port" --Parameters:admin-client-secret="$secret" $dashboard >"$work/apphost.log" 2>&1 &
   pids+=($!)
   local started=$SECONDS
   for _ in $(seq 180); do
@@ -69,11 +69,17 @@ start_stack() {
   stack_started_in=$((SECONDS - started))
   echo "Stack up in $stack_started_in s"
   kafka=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ConnectionStrings__kafka=//p')
+  # An operator's access token from the stack's issuer (client credentials), for creating events.
+  local issuer
+  issuer=$(tr '\0' '\n' <"/proc/$(pid_of identity)/environ" | sed -n 's/^Issuer__Url=//p')
+  token=$(curl -sf "${issuer%/}/connect/token" -d grant_type=client_credentials -d client_id=couponevent-admin \
+    --data-urlencode client_secret="$secret" -d scope=couponevent.admin | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
+  [ -n "$token" ] || { echo "The issuer gave no token"; exit 1; }
 }
 
 # The pid of a service's own process (DCP runs it under a `dotnet run` wrapper: not the wrapper's).
 pid_of() {
   local name
-  case $1 in applyapi) name=ApplyApi ;; consumer) name=Consumer ;; retryjob) name=RetryJob ;; *) name=$1 ;; esac
+  case $1 in applyapi) name=ApplyApi ;; consumer) name=Consumer ;; retryjob) name=RetryJob ;; identity) name=Identity ;; *) name=$1 ;; esac
   pgrep -f "CouponEvent.$name/bin/.*/CouponEvent.$name( |$)" | head -1
 }

@@ -32,7 +32,7 @@ public static class AdminApi
 
     public const int MaxLimit = 1000;
 
-    /// <summary>400 a bad query value; 401 no valid key, 403 the admin API disabled (authentication, before anything else); 503 MySQL away.</summary>
+    /// <summary>400 a bad query value; 401 no valid token, 403 no admin scope (before anything else); 503 MySQL or the token issuer away.</summary>
     public sealed class ListProblems : IProblemStatuses
     {
         public static int[] Statuses => [400, 401, 403, 503];

@@ -1,71 +1,79 @@
-using System.Security.Cryptography;
-using System.Text;
-using CouponEvent.ApplyApi.Events;
-using CouponEvent.Data;
 using CouponEvent.ServiceDefaults;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>
-/// The admin endpoints' key: header <c>X-Api-Key</c> must equal <c>Admin:ApiKey</c> (compared in constant time). It is
-/// an authorization policy, so ASP.NET Core's authorization middleware checks it before the endpoint binds anything: a
-/// request without the key gets 401 whatever its body, which is never read.
+/// The admin endpoints take OAuth 2.0 bearer tokens from the configured issuer, with the admin scope. The issuer,
+/// audiences and the rest are ASP.NET Core's standard section <c>Authentication:Schemes:Bearer</c> (<c>Authority</c>,
+/// <c>ValidAudiences</c>, <c>ValidIssuers</c>, <c>RequireHttpsMetadata</c>, ...), so any OpenID Connect provider will do;
+/// the local stack's is CouponEvent.Identity. Every refusal is a problem: 401 with <c>WWW-Authenticate: Bearer</c>,
+/// 403 without the scope, 503 while the issuer's keys cannot be fetched.
 /// </summary>
-/// <remarks>
-/// A key is no identity, and it is checked without an authentication scheme on purpose: once one is registered,
-/// <c>WebApplication</c> puts the authentication middleware in front of every request, the apply path's included, where
-/// it resolved a scoped handler provider for nothing (bench/README.md).
-/// </remarks>
 internal static class AdminAuthorization
 {
     public const string Policy = "admin";
 
-    public static IServiceCollection AddAdminAuthorization(this IServiceCollection services)
+    public static void AddAdminAuthorization(this IHostApplicationBuilder builder)
     {
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddRequirements(new AdminKeyRequirement()));
-        services.AddSingleton<IAuthorizationHandler, AdminKeyHandler>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminKeyResultHandler>();
-        return services;
-    }
-
-    private sealed class AdminKeyRequirement : IAuthorizationRequirement;
-
-    /// <summary>Met by a request that carries the configured key (the resource is the request's HttpContext).</summary>
-    private sealed class AdminKeyHandler(IOptions<AdminOptions> admin) : AuthorizationHandler<AdminKeyRequirement, HttpContext>
-    {
-        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminKeyRequirement requirement, HttpContext http)
+        // A lone scheme would become the default, and the authentication middleware would run it on every request, the
+        // apply path's included (bench/README.md): it runs only where the admin policy names it.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        builder.Services.AddAuthentication().AddJwtBearer(bearer =>
         {
-            var key = admin.Value.ApiKey;
-            if (!string.IsNullOrEmpty(key) && http.Request.Headers.TryGetValue(ApiHeaders.AdminKey, out var given)
-                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.ToString()), Encoding.UTF8.GetBytes(key)))
-                context.Succeed(requirement);
-            return Task.CompletedTask;
-        }
+            // Claims as the token names them ("sub", "scope"), not as WS-Federation once did.
+            bearer.MapInboundClaims = false;
+            bearer.Events = new JwtBearerEvents { OnChallenge = ChallengeAsync, OnForbidden = ForbiddenAsync };
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            // After the configuration is bound, before JwtBearer's own post-configuration reads the audience.
+            .Configure(bearer =>
+            {
+                // Tokens are for CouponEvent's API unless the configuration names other audiences.
+                var tokens = bearer.TokenValidationParameters;
+                if (bearer.Audience is null && tokens.ValidAudience is null && !(tokens.ValidAudiences?.Any() ?? false))
+                    tokens.ValidAudience = IdentityContract.Audience;
+            })
+            .Validate(bearer => !string.IsNullOrEmpty(bearer.Authority) || !string.IsNullOrEmpty(bearer.MetadataAddress),
+                "Authentication:Schemes:Bearer:Authority must name the token issuer.")
+            .ValidateOnStart();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .RequireAssertion(context => HasScope(context.User, IdentityContract.AdminScope)));
     }
 
     /// <summary>
-    /// A refusal as problem details: 401 without a valid key, 403 when no key is configured at all. (The default
-    /// handler would ask an authentication scheme to challenge, and there is none.)
+    /// Whether the token grants <paramref name="scope"/>: OAuth's <c>scope</c> claim is space-separated (RFC 9068);
+    /// Entra ID names it <c>scp</c>.
     /// </summary>
-    private sealed class AdminKeyResultHandler(IOptions<AdminOptions> admin, IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+    public static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope) =>
+        user.FindAll(c => c.Type is "scope" or "scp").Any(c => c.Value.Split(' ').Contains(scope));
+
+    private static async Task ChallengeAsync(JwtBearerChallengeContext context)
     {
-        public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+        context.HandleResponse();
+        var http = context.HttpContext;
+        // The issuer's discovery document or keys could not be fetched: no token can be judged yet.
+        if (context.AuthenticateFailure is InvalidOperationException { Message: var message } && message.Contains("IDX20803", StringComparison.Ordinal))
         {
-            if (authorizeResult.Succeeded)
-            {
-                await next(context);
-                return;
-            }
-            var disabled = string.IsNullOrEmpty(admin.Value.ApiKey);
-            var problem = disabled
-                ? ProblemTypes.AdminDisabled.With("Set Admin:ApiKey to enable it.")
-                : ProblemTypes.Unauthorized.With($"Send the admin key in header {ApiHeaders.AdminKey}.");
-            context.Response.StatusCode = problem.Status!.Value;
-            if (!disabled) context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{ApiHeaders.AdminKey}\"";
-            await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await WriteAsync(http, ProblemTypes.IdentityUnavailable.With("The token issuer's keys could not be fetched. Nothing was recorded for this request: try again."));
+            return;
         }
+        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        http.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
+        await WriteAsync(http, ProblemTypes.Unauthorized.With(context.AuthenticateFailure is null
+            ? "Send an access token from the issuer in the Authorization header: Bearer <token>."
+            : "The access token is not valid: wrong signature, issuer or audience, or expired. Get a new one from the issuer."));
+    }
+
+    private static Task ForbiddenAsync(ForbiddenContext context) =>
+        WriteAsync(context.HttpContext, ProblemTypes.Forbidden.With($"The access token does not grant the scope {IdentityContract.AdminScope}."));
+
+    private static Task WriteAsync(HttpContext http, Microsoft.AspNetCore.Mvc.ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status!.Value;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }).AsTask();
     }
 }

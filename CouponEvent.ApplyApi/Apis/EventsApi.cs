@@ -34,7 +34,7 @@ public static class EventsApi
 
         api.MapPost("/", CreateEvent)
             .WithName("CreateEvent")
-            .WithSummary("Create an event (admin: header X-Api-Key).")
+            .WithSummary("Create an event (admin: a bearer token with the admin scope).")
             .RequireAuthorization(AdminAuthorization.Policy)
             .WithMetadata(new RequestSizeLimitAttribute(CreateEventMaxBodyBytes));
 
@@ -57,7 +57,7 @@ public static class EventsApi
     }
 
     /// <summary>
-    /// 401 no valid key and 403 the admin API disabled (authentication, before the body is read); 409 the id is taken;
+    /// 401 no valid token and 403 no admin scope (before the body is read); 409 the id is taken;
     /// 413 a body over 4 KiB; 415 not JSON; 503 MySQL or Redis away. A 400 is a <see cref="ValidationProblem"/>.
     /// </summary>
     public sealed class CreateEventProblems : IProblemStatuses

@@ -32,8 +32,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         // The page without its login (the browser token is the AppHost's to print); the telemetry API with a key.
         _app = await StackFixture.StartAsync([$"--AppHost:DashboardApiKey={DashboardApiKey}", "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true"],
             dashboard: true);
-        _applyApi = _app.CreateHttpClient("applyapi");
-        _applyApi.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, StackFixture.AdminApiKey);
+        _applyApi = await StackFixture.CreateAdminClientAsync(_app);
         _dashboard = new Uri(_app.GetEndpoint("aspire-dashboard", "http").ToString());
         _telemetry = new HttpClient { BaseAddress = _dashboard };
         _telemetry.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);

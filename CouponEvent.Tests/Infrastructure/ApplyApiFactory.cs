@@ -14,7 +14,8 @@ public sealed class ApplyApiFactory(StackFixture stack, Action<IWebHostBuilder>?
         builder.UseSetting("ConnectionStrings:redis", stack.RedisConnectionString);
         builder.UseSetting("ConnectionStrings:kafka", stack.KafkaBootstrapServers);
         builder.UseSetting("ConnectionStrings:coupondb", stack.MySqlConnectionString);
-        builder.UseSetting("Admin:ApiKey", StackFixture.AdminApiKey);
+        builder.UseSetting("Authentication:Schemes:Bearer:Authority", stack.Identity.BaseAddress!.ToString());
+        builder.UseSetting("Authentication:Schemes:Bearer:RequireHttpsMetadata", "false");
         // Fail fast when a test takes Kafka away.
         builder.UseSetting("Kafka:Producer:message.timeout.ms", "1500");
         builder.UseSetting("RateLimit:PermitsPerSecond", "0");

@@ -7,11 +7,11 @@ namespace CouponEvent.Tests.Infrastructure;
 /// One request that is wrong in one way, for the hardening tests.
 /// </summary>
 /// <param name="Kind">Which endpoint and which fault.</param>
-/// <param name="ApiKey">The X-Api-Key header sent, if any.</param>
+/// <param name="Token">The bearer token sent, if any.</param>
 /// <param name="Status">The one status it must get, or null for any 4xx.</param>
 /// <param name="Field">What the problem must name (a key of its <c>errors</c>, or a word of its <c>detail</c>), when one field or parameter is at fault.</param>
 public sealed record BadRequest(string Kind, HttpMethod Method, string Path, string? ContentType = null, byte[]? Body = null,
-    string? ApiKey = null, int? Status = null, string? Field = null)
+    string? Token = null, int? Status = null, string? Field = null)
 {
     public HttpRequestMessage ToMessage()
     {
@@ -24,12 +24,12 @@ public sealed record BadRequest(string Kind, HttpMethod Method, string Path, str
             // closing a connection the client is still writing to.
             message.Headers.ExpectContinue = Body.Length > 1024;
         }
-        if (ApiKey is not null) message.Headers.Add(ApiHeaders.AdminKey, ApiKey);
+        if (Token is not null) message.Headers.TryAddWithoutValidation("Authorization", $"Bearer {Token}");
         return message;
     }
 
     public override string ToString() =>
-        $"[{Kind}] {Method} {Path} key={ApiKey ?? "none"} {ContentType} {Encoding.UTF8.GetString((Body ?? []).Take(80).ToArray())}";
+        $"[{Kind}] {Method} {Path} token={(Token is null ? "none" : Token.Length > 12 ? Token[..12] + "…" : Token)} {ContentType} {Encoding.UTF8.GetString((Body ?? []).Take(80).ToArray())}";
 }
 
 /// <summary>Bad requests to every endpoint of ApplyApi, drawn from a seeded <see cref="Random"/>.</summary>
@@ -76,15 +76,15 @@ public static class BadRequests
     /// <summary>Every kind <see cref="Any"/> draws, in order.</summary>
     public static IReadOnlyList<string> Kinds { get; } =
     [
-        "admin: no key", "admin: wrong key", "apply: body", "apply: content type", "apply: event id", "apply: missing event",
+        "admin: no token", "admin: wrong token", "apply: body", "apply: content type", "apply: event id", "apply: missing event",
         "apply: noise", "apply: oversized", "create event: body", "create event: content type", "create event: oversized",
         "failed events: query", "get application: event id", "get application: user id", "get event: event id",
         "reconciliation: query", "redrive: id", "redrive: missing", "routing: method", "routing: path",
     ];
 
-    public static BadRequest Any(Random random, string eventId)
+    public static BadRequest Any(Random random, string eventId, string adminToken)
     {
-        var key = StackFixture.AdminApiKey;
+        var key = adminToken;
         var json = "application/json";
         var badId = Uri.EscapeDataString(Pick(random, BadEventIds));
         switch (Pick(random, Kinds))
@@ -127,23 +127,23 @@ public static class BadRequests
                     Encoding.UTF8.GetBytes($$"""{"id":"ok-1","name":"{{new string('n', random.Next(4100, 50_000))}}","quantity":1}"""), key, 413);
             case "failed events: query":
                 var query = Pick(random, BadFailedEventQueries);
-                return new("failed events: query", HttpMethod.Get, $"/api/admin/failed-events?{query}", ApiKey: key, Status: 400,
+                return new("failed events: query", HttpMethod.Get, $"/api/admin/failed-events?{query}", Token: key, Status: 400,
                     Field: query.Split('=')[0]);
             case "redrive: id":
                 return new("redrive: id", HttpMethod.Post, $"/api/admin/failed-events/{Pick(random, new[] { "abc", "1.5", "1e3", "--1" })}/redrive",
-                    ApiKey: key, Status: 400, Field: "id");
+                    Token: key, Status: 400, Field: "id");
             case "redrive: missing":
                 return new("redrive: missing", HttpMethod.Post, $"/api/admin/failed-events/{Pick(random, new[] { "-1", "0", long.MaxValue.ToString() })}/redrive",
-                    ApiKey: key, Status: 404);
+                    Token: key, Status: 404);
             case "reconciliation: query":
-                return new("reconciliation: query", HttpMethod.Get, $"/api/admin/reconciliation?eventId={badId}", ApiKey: key, Status: 400,
+                return new("reconciliation: query", HttpMethod.Get, $"/api/admin/reconciliation?eventId={badId}", Token: key, Status: 400,
                     Field: "eventId");
-            case "admin: no key":
-            case "admin: wrong key":
-                // The key is checked first: whatever the body or the parameters, 401 (a non-JSON Content-Type aside:
+            case "admin: no token":
+            case "admin: wrong token":
+                // The token is checked first: whatever the body or the parameters, 401 (a non-JSON Content-Type aside:
                 // routing answers it with 415 from the header alone).
-                var wrongKey = random.Next(2) == 0 ? null : Pick(random, new[] { "", "wrong", key + "x", key.ToUpperInvariant() });
-                var kind = wrongKey is null ? "admin: no key" : "admin: wrong key";
+                var wrongKey = random.Next(2) == 0 ? null : Pick(random, new[] { "", "wrong", key + "x", key[..^4] + "AAAA", key.ToUpperInvariant() });
+                var kind = wrongKey is null ? "admin: no token" : "admin: wrong token";
                 var admin = Pick(random, new BadRequest[]
                 {
                     new(kind, HttpMethod.Post, "/api/events", json, Encoding.UTF8.GetBytes(Pick(random, EventBodies).Body)),
@@ -154,13 +154,13 @@ public static class BadRequests
                     new(kind, HttpMethod.Post, "/api/admin/failed-events/1/redrive"),
                     new(kind, HttpMethod.Get, $"/api/admin/reconciliation?eventId={badId}"),
                 });
-                return admin with { ApiKey = wrongKey, Status = 401 };
+                return admin with { Token = wrongKey, Status = 401 };
             case "routing: method":
                 return Pick(random, new BadRequest[]
                 {
                     new("routing: method", HttpMethod.Delete, $"/api/events/{eventId}", Status: 405),
                     new("routing: method", HttpMethod.Get, $"/api/events/{eventId}/applications", Status: 405),
-                    new("routing: method", HttpMethod.Put, "/api/admin/failed-events/1/redrive", ApiKey: key, Status: 405),
+                    new("routing: method", HttpMethod.Put, "/api/admin/failed-events/1/redrive", Token: key, Status: 405),
                 });
             default:
                 return new("routing: path", HttpMethod.Get, $"/api/{Pick(random, new[] { "nowhere", "events/x/y/z", "admin" })}", Status: 404);

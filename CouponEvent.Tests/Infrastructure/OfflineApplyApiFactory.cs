@@ -20,6 +20,8 @@ public sealed class OfflineApplyApiFactory : WebApplicationFactory<CouponEvent.A
         builder.UseSetting("ConnectionStrings:redis", $"{Nowhere},abortConnect=false");
         builder.UseSetting("ConnectionStrings:kafka", Nowhere);
         builder.UseSetting("ConnectionStrings:coupondb", "Server=127.0.0.1;Port=1;Database=coupondb;User ID=none");
+        builder.UseSetting("Authentication:Schemes:Bearer:Authority", $"http://{Nowhere}/");
+        builder.UseSetting("Authentication:Schemes:Bearer:RequireHttpsMetadata", "false");
         builder.ConfigureServices(services => services.RemoveAll<IHostedService>());
     }
 }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using CouponEvent.Data;
+using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.Tests.Infrastructure;
 
@@ -15,12 +17,17 @@ namespace CouponEvent.Tests.Infrastructure;
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
-    public const string AdminApiKey = "test-admin-api-key";
+    /// <summary>The operators' client secret at the stack's issuer (the AppHost's parameter <c>admin-client-secret</c>).</summary>
+    public const string AdminClientSecret = "test-admin-client-secret-0123456789";
 
     public DistributedApplication App { get; private set; } = null!;
     public StackResources Resources { get; private set; } = null!;
-    /// <summary>ApplyApi through Aspire's proxy (round robin over its replicas), with the admin key.</summary>
+    /// <summary>ApplyApi through Aspire's proxy (round robin over its replicas), with an operator's token.</summary>
     public HttpClient ApplyApi { get; private set; } = null!;
+    /// <summary>The stack's token issuer (CouponEvent.Identity).</summary>
+    public HttpClient Identity { get; private set; } = null!;
+    /// <summary>An access token of the operators' client, with the admin scope.</summary>
+    public string AdminToken { get; private set; } = null!;
     public string RedisConnectionString { get; private set; } = null!;
     public string KafkaBootstrapServers { get; private set; } = null!;
     public string MySqlConnectionString { get; private set; } = null!;
@@ -32,7 +39,7 @@ public sealed class StackFixture : IAsyncLifetime
         bool dashboard = false)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.CouponEvent_AppHost>(
-            ["--AppHost:Mode=local", $"--Parameters:admin-api-key={AdminApiKey}", .. args],
+            ["--AppHost:Mode=local", $"--Parameters:admin-client-secret={AdminClientSecret}", .. args],
             (options, _) => options.DisableDashboard = !dashboard);
         configure?.Invoke(builder);
         var app = await builder.BuildAsync();
@@ -72,14 +79,26 @@ public sealed class StackFixture : IAsyncLifetime
         RedisConnectionString = (await App.GetConnectionStringAsync("redis"))!;
         KafkaBootstrapServers = (await App.GetConnectionStringAsync("kafka"))!;
         MySqlConnectionString = (await App.GetConnectionStringAsync("coupondb"))!;
+        Identity = App.CreateHttpClient("identity");
+        AdminToken = await TokenClient.RequestAdminTokenAsync(Identity, AdminClientSecret);
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.Timeout = TimeSpan.FromSeconds(30);
-        ApplyApi.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, AdminApiKey);
+        ApplyApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    /// <summary>A client of <paramref name="resource"/> on <paramref name="app"/> with an operator's token from its issuer.</summary>
+    public static async Task<HttpClient> CreateAdminClientAsync(DistributedApplication app, string resource = "applyapi")
+    {
+        using var identity = app.CreateHttpClient("identity");
+        var client = app.CreateHttpClient(resource);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenClient.RequestAdminTokenAsync(identity, AdminClientSecret));
+        return client;
     }
 
     public async Task DisposeAsync()
     {
         ApplyApi?.Dispose();
+        Identity?.Dispose();
         if (App is not null) await App.DisposeAsync();
     }
 
@@ -104,7 +123,7 @@ public sealed class StackFixture : IAsyncLifetime
     {
         var id = $"t-{Guid.NewGuid():N}"[..20];
         using var response = await ApplyApi.PostAsJsonAsync("/api/events", new { id, name = $"Test {id}", quantity, opensAt, closesAt });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return id;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -229,15 +230,12 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Creating_an_event_needs_the_api_key_valid_fields_and_a_free_id()
+    public async Task Creating_an_event_needs_an_operators_token_valid_fields_and_a_free_id()
     {
         var body = new { id = $"c-{Guid.NewGuid():N}"[..20], name = "Created", quantity = 10 };
 
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
-        _client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, "wrong");
-        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Unauthorized, "unauthorized");
-        _client.DefaultRequestHeaders.Remove(ApiHeaders.AdminKey);
-        _client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, StackFixture.AdminApiKey);
+        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminToken);
 
         Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync("/api/events", body)).StatusCode);
         await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", body), HttpStatusCode.Conflict, "event-exists");
@@ -245,18 +243,40 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
             HttpStatusCode.BadRequest, "invalid-request");
     }
 
-    [Fact]
-    public async Task Without_a_configured_key_the_admin_API_answers_403_and_no_authentication_scheme_is_registered()
-    {
-        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("Admin:ApiKey", ""));
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Add(ApiHeaders.AdminKey, "anything");
+    /// <summary>Tokens that must not pass, each refused with 401, a problem and <c>WWW-Authenticate: Bearer</c>.</summary>
+    public static TheoryData<string> ForgedKinds() => ["garbage", "unsigned", "foreign-key", "wrong-audience", "expired"];
 
-        await AssertProblemAsync(await client.GetAsync("/api/admin/failed-events"), HttpStatusCode.Forbidden, "admin-disabled");
-        await AssertProblemAsync(await client.PostAsJsonAsync("/api/events", new { id = "disabled-1", name = "n", quantity = 1 }),
-            HttpStatusCode.Forbidden, "admin-disabled");
-        // With a scheme registered, WebApplication would run the authentication middleware on every request, applications included.
-        Assert.Null(factory.Services.GetService<IAuthenticationSchemeProvider>());
+    [Theory]
+    [MemberData(nameof(ForgedKinds))]
+    public async Task An_admin_request_with_a_token_the_issuer_did_not_sign_for_this_API_now_is_refused_401(string kind)
+    {
+        var issuer = stack.Identity.BaseAddress!.ToString();
+        var token = kind switch
+        {
+            "garbage" => "not-a-jwt",
+            "unsigned" => Forgery.Unsigned(issuer, IdentityContract.Audience, IdentityContract.AdminScope),
+            "foreign-key" => Forgery.SignedWithAKeyOfItsOwn(issuer, IdentityContract.Audience, IdentityContract.AdminScope, DateTime.UtcNow.AddMinutes(5)),
+            "wrong-audience" => Forgery.SignedWithAKeyOfItsOwn(issuer, "another-api", IdentityContract.AdminScope, DateTime.UtcNow.AddMinutes(5)),
+            _ => Forgery.SignedWithAKeyOfItsOwn(issuer, IdentityContract.Audience, IdentityContract.AdminScope, DateTime.UtcNow.AddMinutes(-10)),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/admin/failed-events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString());
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task An_applicants_token_is_valid_but_grants_no_admin_endpoint_403()
+    {
+        var applicant = await TokenClient.RequestApplicantTokenAsync(stack.Identity, "applicant-not-operator");
+        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", applicant);
+
+        await AssertProblemAsync(await _client.GetAsync("/api/admin/failed-events"), HttpStatusCode.Forbidden, "forbidden");
+        await AssertProblemAsync(await _client.PostAsJsonAsync("/api/events", new { id = "not-an-operator", name = "n", quantity = 1 }),
+            HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]

@@ -43,16 +43,12 @@ public sealed class HardeningTests(StackFixture stack)
     }
 
     [Fact]
-    public void In_Production_a_missing_admin_key_refuses_to_start()
+    public void Without_a_token_issuer_configured_ApplyApi_refuses_to_start()
     {
-        using var factory = new ApplyApiFactory(stack, web =>
-        {
-            web.UseEnvironment("Production");
-            web.UseSetting("Admin:ApiKey", "");
-        });
+        using var factory = new ApplyApiFactory(stack, web => web.UseSetting("Authentication:Schemes:Bearer:Authority", ""));
 
         var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
-        Assert.Contains("Admin:ApiKey must be set in Production", error.Message);
+        Assert.Contains("Authentication:Schemes:Bearer:Authority must name the token issuer", error.Message);
     }
 
     /// <summary>
@@ -71,7 +67,7 @@ public sealed class HardeningTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 10);
         var before = await StateAsync(eventId);
         var random = new Random(20261125);
-        var requests = Enumerable.Range(0, 3000).Select(_ => BadRequests.Any(random, eventId)).ToList();
+        var requests = Enumerable.Range(0, 3000).Select(_ => BadRequests.Any(random, eventId, stack.AdminToken)).ToList();
 
         var answers = new System.Collections.Concurrent.ConcurrentBag<(BadRequest Request, int Status, string Body)>();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (request, ct) =>

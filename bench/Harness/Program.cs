@@ -1,7 +1,7 @@
 // The benchmark's tools that wrk cannot be:
-//   race     --api URL --key KEY --users N --quantity Q [--connections C]
+//   race     --api URL --token TOKEN --users N --quantity Q [--connections C]
 //            N distinct users race for Q coupons over HTTP; reports the seconds from the first request to the last coupon row.
-//   issuance --api URL --key KEY --kafka HOST:PORT --quantity N [--backlog B]
+//   issuance --api URL --token TOKEN --kafka HOST:PORT --quantity N [--backlog B]
 //            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
 //            reports how fast the Consumer turns them into rows.
 //   burst    --url URL --users N [--connections C] [--unrelated URL] [--timeline FILE --label NAME]
@@ -71,7 +71,7 @@ internal sealed class Options(Dictionary<string, string> values)
 }
 
 /// <summary>The admin and read calls of the API that both scenarios need.</summary>
-internal sealed class Api(string baseUrl, string key)
+internal sealed class Api(string baseUrl, string token)
 {
     public HttpClient Client { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 }) { BaseAddress = new Uri(baseUrl) };
 
@@ -79,7 +79,7 @@ internal sealed class Api(string baseUrl, string key)
     {
         var id = $"{prefix}-{Guid.NewGuid():N}"[..24];
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(new { id, name = id, quantity }) };
-        request.Headers.Add("X-Api-Key", key);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var response = await Client.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Creating {id}: {(int)response.StatusCode}");
         return id;
@@ -124,7 +124,7 @@ internal static class Race
 {
     public static async Task<int> RunAsync(Options options)
     {
-        var api = new Api(options["api"], options["key"]);
+        var api = new Api(options["api"], options["token"]);
         int users = options.Int("users"), quantity = options.Int("quantity"), connections = options.Int("connections", 64);
         var eventId = await api.CreateEventAsync("race", quantity);
 
@@ -225,7 +225,7 @@ internal static class Issuance
 {
     public static async Task<int> RunAsync(Options options)
     {
-        var api = new Api(options["api"], options["key"]);
+        var api = new Api(options["api"], options["token"]);
         int quantity = options.Int("quantity"), backlog = options.Int("backlog", 100_000);
         var eventId = await api.CreateEventAsync("drain", quantity);
 
