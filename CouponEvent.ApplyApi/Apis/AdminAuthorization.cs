@@ -23,6 +23,8 @@ internal static class AdminAuthorization
         {
             // Claims as the token names them ("sub", "scope"), not as WS-Federation once did.
             bearer.MapInboundClaims = false;
+            // How soon an issuer that was away, or that rotated its keys, is asked again (ASP.NET Core waits 5 minutes).
+            bearer.RefreshInterval = TimeSpan.FromSeconds(30);
             bearer.Events = new JwtBearerEvents { OnChallenge = ChallengeAsync, OnForbidden = ForbiddenAsync };
         });
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -37,6 +39,7 @@ internal static class AdminAuthorization
             .Validate(bearer => !string.IsNullOrEmpty(bearer.Authority) || !string.IsNullOrEmpty(bearer.MetadataAddress),
                 "Authentication:Schemes:Bearer:Authority must name the token issuer.")
             .ValidateOnStart();
+        builder.Services.AddHealthChecks().AddCheck<TokenIssuerHealthCheck>("token-issuer");
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()
@@ -54,14 +57,12 @@ internal static class AdminAuthorization
     {
         context.HandleResponse();
         var http = context.HttpContext;
-        // The issuer's discovery document or keys could not be fetched: no token can be judged yet.
-        if (context.AuthenticateFailure is InvalidOperationException { Message: var message } && message.Contains("IDX20803", StringComparison.Ordinal))
+        // A token was refused while the issuer's discovery document and keys have never been fetched: it was not judged.
+        if (context.AuthenticateFailure is not null && !await TokenIssuerHealthCheck.KeysFetchedAsync(context.Options, http.RequestAborted))
         {
-            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await WriteAsync(http, ProblemTypes.IdentityUnavailable.With("The token issuer's keys could not be fetched. Nothing was recorded for this request: try again."));
             return;
         }
-        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         http.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
         await WriteAsync(http, ProblemTypes.Unauthorized.With(context.AuthenticateFailure is null
             ? "Send an access token from the issuer in the Authorization header: Bearer <token>."
