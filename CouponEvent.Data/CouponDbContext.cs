@@ -1,5 +1,6 @@
 using System.Text;
 using CouponEvent.Data.Model;
+using CouponEvent.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 
 namespace CouponEvent.Data;
@@ -27,6 +28,7 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
         {
             e.ToTable("coupons");
             e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            ApplicantColumn(e.Property(x => x.UserId));
             // The one-coupon-per-user guarantee of the database, and what makes redelivery a no-op.
             e.HasIndex(x => new { x.EventId, x.UserId }).IsUnique();
             e.HasOne<Event>().WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Restrict);
@@ -36,6 +38,7 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
         {
             e.ToTable("failed_events");
             e.Property(x => x.EventId).HasMaxLength(EventIds.MaxLength).IsUnicode(false);
+            ApplicantColumn(e.Property(x => x.UserId));
             e.Property(x => x.Error).HasMaxLength(2000);
             e.Property(x => x.TraceParent).HasMaxLength(55).IsUnicode(false);
             e.HasIndex(x => x.ApplicationId).IsUnique();
@@ -61,6 +64,13 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
             }
         }
     }
+
+    /// <summary>
+    /// An applicant is a token's subject: opaque, case-sensitive ASCII (<see cref="IdentityContract.IsValidSubject"/>).
+    /// A binary collation keeps "Ann" and "ann" two applicants; MySQL's default would make them one.
+    /// </summary>
+    private static void ApplicantColumn(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<string> property) =>
+        property.HasMaxLength(IdentityContract.MaxSubjectLength).HasCharSet("ascii").UseCollation("ascii_bin");
 
     private static string ToSnakeCase(string name)
     {

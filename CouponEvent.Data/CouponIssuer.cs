@@ -120,16 +120,16 @@ public static class CouponIssuer
         MySqlErrorCode.DataTooLong or MySqlErrorCode.WarningDataOutOfRange or
         MySqlErrorCode.TruncatedWrongValueForField or MySqlErrorCode.ColumnCannotBeNull;
 
-    private static async Task<HashSet<long>> ExistingUsersAsync(MySqlConnection connection, MySqlTransaction transaction,
+    private static async Task<HashSet<string>> ExistingUsersAsync(MySqlConnection connection, MySqlTransaction transaction,
         string eventId, List<CouponApplication> candidates, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand(
             $"SELECT user_id FROM coupons WHERE event_id = @event AND user_id IN ({Parameters("@u", candidates.Count)})", connection, transaction);
         command.Parameters.AddWithValue("@event", eventId);
         for (var i = 0; i < candidates.Count; i++) command.Parameters.AddWithValue($"@u{i}", candidates[i].UserId);
-        var existing = new HashSet<long>();
+        var existing = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) existing.Add(reader.GetInt64(0));
+        while (await reader.ReadAsync(cancellationToken)) existing.Add(reader.GetString(0));
         return existing;
     }
 

@@ -12,7 +12,7 @@ namespace CouponEvent.Data;
 public static class FailedEventStore
 {
     /// <summary>A row claimed for a retry, locked until its transaction ends.</summary>
-    public sealed record Claimed(long Id, Guid ApplicationId, string EventId, long UserId, int Attempts, string? TraceParent);
+    public sealed record Claimed(long Id, Guid ApplicationId, string EventId, string UserId, int Attempts, string? TraceParent);
 
     /// <summary>Records an application that did not become a coupon. Idempotent on the application id.</summary>
     public static async Task RecordAsync(MySqlConnection connection, MySqlTransaction? transaction, CouponApplication application,
@@ -50,7 +50,7 @@ public static class FailedEventStore
         var claimed = new List<Claimed>();
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4),
+            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5)));
         return claimed;
     }

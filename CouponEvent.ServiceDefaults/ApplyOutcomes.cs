@@ -19,6 +19,12 @@ public enum ApplyOutcome
     Recovering = -6,
     InvalidEventId = 1,
     InvalidRequest,
+    /// <summary>No bearer token, or one that does not validate.</summary>
+    Unauthenticated,
+    /// <summary>A valid token without the apply scope, or whose subject is not an applicant id.</summary>
+    Forbidden,
+    /// <summary>The token issuer's keys were never fetched: the token could not be judged.</summary>
+    IdentityUnavailable,
     RequestTooLarge,
     NotJson,
     RateLimited,
@@ -54,6 +60,9 @@ public static class ApplyOutcomes
         new(ApplyOutcome.InvalidRequest, ProblemTypes.InvalidRequest, "rejected", false),
         new(ApplyOutcome.RequestTooLarge, ProblemTypes.RequestTooLarge, "rejected", false),
         new(ApplyOutcome.NotJson, ProblemTypes.UnsupportedMediaType, "rejected", false),
+        new(ApplyOutcome.Unauthenticated, ProblemTypes.Unauthorized, "unauthenticated", false),
+        new(ApplyOutcome.Forbidden, ProblemTypes.Forbidden, "unauthenticated", false),
+        new(ApplyOutcome.IdentityUnavailable, ProblemTypes.IdentityUnavailable, "unavailable", false),
         new(ApplyOutcome.RateLimited, ProblemTypes.RateLimited, "rate_limited", false),
         new(ApplyOutcome.UnknownEvent, ProblemTypes.EventNotFound, "unknown_event", false),
         new(ApplyOutcome.NotOpen, ProblemTypes.EventNotOpen, "not_open", true),

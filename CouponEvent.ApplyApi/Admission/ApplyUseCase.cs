@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CouponEvent.ApplyApi.Apis;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data.Messages;
 using CouponEvent.ServiceDefaults;
@@ -6,24 +7,41 @@ using CouponEvent.ServiceDefaults;
 namespace CouponEvent.ApplyApi.Admission;
 
 /// <summary>One application's fate: its outcome and, once Redis was asked, its id and, when admitted, its position.</summary>
-/// <param name="Detail">What the problem's detail says for an outcome decided before the use case (a bad request).</param>
-public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, long UserId, Guid ApplicationId = default,
+/// <param name="UserId">The applicant (its token's subject); empty when refused before its token was validated.</param>
+/// <param name="Detail">What the problem's detail says for an outcome decided before Redis (a bad request or token, a rate).</param>
+public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, string UserId, Guid ApplicationId = default,
     long Position = 0, string? Detail = null);
 
 /// <summary>
-/// Decides one application: from memory when this instance already knows the answer, else by Redis's admission
-/// function, then by Redis's replicas and Kafka's acknowledgement. Every answer is counted by its outcome
-/// (<see cref="ApplyOutcomes"/>), the one table that gives it a status and a problem.
+/// Decides one application: who applies (the bearer token's subject), then from memory when this instance already
+/// knows the answer, else by Redis's admission function, then by Redis's replicas and Kafka's acknowledgement. Every
+/// answer is counted by its outcome (<see cref="ApplyOutcomes"/>), the one table that gives it a status and a problem.
 /// </summary>
 public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission admission, ReplicaAcknowledgement replicas,
-    ApplicationPublisher publisher, KnownEvents known, TimeProvider time, ILogger<ApplyUseCase> logger)
+    ApplicationPublisher publisher, KnownEvents known, ApplicantRateLimiter limiter, TimeProvider time, ILogger<ApplyUseCase> logger)
 {
-    public async ValueTask<ApplyResult> ApplyAsync(string eventId, long userId)
+    public async ValueTask<ApplyResult> ApplyAsync(string eventId, HttpContext http)
     {
         // Searchable on the request's span: who applied, to what, and (once Redis is asked) under which application id.
         var span = Activity.Current;
         span?.SetTag("coupon.event_id", eventId);
+
+        // "Sold out" is the same answer for everyone who did not win and says nothing private, so it is given on the
+        // subject the token claims, before its signature is checked: the burst of latecomers costs no validation. A
+        // winner's 409 is private: that token is validated, and one that fails gets the same 410 as everyone else.
+        var claimed = ApplicantAuthentication.ClaimedSubject(http.Request);
+        var soldOut = claimed is not null && remembered.AnswersSoldOut(eventId);
+        if (soldOut && !remembered.IsSoldOutWinner(eventId, claimed!)) return Counted(new(ApplyOutcome.SoldOut, eventId, ""));
+
+        var applicant = await ApplicantAuthentication.AuthenticateAsync(http);
+        if (applicant.Subject is not { } userId)
+        {
+            if (soldOut) return Counted(new(ApplyOutcome.SoldOut, eventId, ""));
+            if (applicant.Challenge is { } challenge) http.Response.Headers.WWWAuthenticate = challenge;
+            return Counted(new(applicant.Refusal, eventId, "", Detail: applicant.Detail));
+        }
         span?.SetTag("coupon.user_id", userId);
+        if (limiter.TryAcquire(userId, http.Response) is { } wait) return Counted(new(ApplyOutcome.RateLimited, eventId, userId, Detail: wait));
 
         var changesBefore = remembered.Changes;
         // A repeat by a known winner, or the burst after the last coupon: answered from memory, Redis is not asked.
@@ -88,7 +106,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
     }
 
     /// <summary>Counts an application refused before it was read (a bad event id or body, over the client's rate).</summary>
-    public static ApplyResult Refused(ApplyOutcome outcome, string eventId, string detail) => Counted(new(outcome, eventId, 0, Detail: detail));
+    public static ApplyResult Refused(ApplyOutcome outcome, string eventId, string detail) => Counted(new(outcome, eventId, "", Detail: detail));
 
     /// <summary>Counts the answer by outcome, and by event where the table says so and Redis knew the event.</summary>
     private static ApplyResult Counted(ApplyResult result, bool eventExists = true)
@@ -99,7 +117,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
     }
 
     /// <summary>Frees a slot, best effort: if Redis is away too, the slot stays held and reconciliation settles it.</summary>
-    private async Task TryReleaseAsync(string eventId, long userId, Guid applicationId)
+    private async Task TryReleaseAsync(string eventId, string userId, Guid applicationId)
     {
         try
         {
@@ -112,7 +130,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
     }
 
     /// <summary>Records an admission whose publish outcome is unknown, best effort: reconciliation finds it either way.</summary>
-    private async Task TryMarkPendingAsync(string eventId, long userId, Guid applicationId)
+    private async Task TryMarkPendingAsync(string eventId, string userId, Guid applicationId)
     {
         try
         {

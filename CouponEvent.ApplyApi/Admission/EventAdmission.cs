@@ -11,7 +11,7 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     private IDatabase Db => redis.GetDatabase();
 
     /// <returns>The outcome and, when admitted, the 1-based position.</returns>
-    public async Task<(ApplyOutcome Outcome, long Position)> AdmitAsync(string eventId, long userId, Guid applicationId)
+    public async Task<(ApplyOutcome Outcome, long Position)> AdmitAsync(string eventId, string userId, Guid applicationId)
     {
         // No Redis instrumentation package is served here: the span is ours, named as OpenTelemetry's database conventions say.
         using var activity = ApplyApiTelemetry.Source.StartActivity("FCALL admit", ActivityKind.Client);
@@ -36,13 +36,13 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     }
 
     /// <summary>Frees the slot that <paramref name="applicationId"/> took; idempotent.</summary>
-    public Task<bool> ReleaseAsync(string eventId, long userId, Guid applicationId) => Db.ReleaseAsync(eventId, userId, applicationId);
+    public Task<bool> ReleaseAsync(string eventId, string userId, Guid applicationId) => Db.ReleaseAsync(eventId, userId, applicationId);
 
     /// <summary>Marks an admission whose Kafka outcome is unknown, for reconciliation to settle.</summary>
-    public async Task MarkPendingAsync(string eventId, long userId, Guid applicationId) =>
+    public async Task MarkPendingAsync(string eventId, string userId, Guid applicationId) =>
         await Db.HashSetAsync(EventKeys.Pending(eventId), userId, applicationId.ToString("N"));
 
-    public async Task<bool> IsAdmittedAsync(string eventId, long userId) =>
+    public async Task<bool> IsAdmittedAsync(string eventId, string userId) =>
         await Db.HashExistsAsync(EventKeys.Winners(eventId), userId);
 
     public async Task<long> AdmittedCountAsync(string eventId) =>

@@ -35,7 +35,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     private readonly ConcurrentDictionary<string, byte> _learning = new();
     private long _changes;
 
-    private sealed record SoldOut(HashSet<long> Winners, DateTimeOffset? ClosesAt);
+    private sealed record SoldOut(HashSet<string> Winners, DateTimeOffset? ClosesAt);
 
     /// <summary>Winners seen before the sell-out; <see cref="Current"/> starts afresh every check interval.</summary>
     private sealed class Winners(DateTimeOffset? closesAt)
@@ -47,12 +47,12 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     /// <summary>A set with its own count: <see cref="ConcurrentDictionary{TKey,TValue}.Count"/> takes every lock of the set.</summary>
     private sealed class UserSet
     {
-        public readonly ConcurrentDictionary<long, byte> Users = new();
+        public readonly ConcurrentDictionary<string, byte> Users = new();
         public int Count;
     }
 
     /// <summary>The answer this instance already knows; null when Redis must decide.</summary>
-    internal ApplyOutcome? Answer(string eventId, long userId)
+    internal ApplyOutcome? Answer(string eventId, string userId)
     {
         if (_soldOut.TryGetValue(eventId, out var soldOut))
         {
@@ -73,7 +73,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     /// Redis said this user holds a slot (admitted now, or before). <paramref name="changesBefore"/>: <see cref="Changes"/>
     /// before Redis was asked; a change announced since may have released the slot already.
     /// </summary>
-    internal void RememberWinner(string eventId, long userId, long changesBefore)
+    internal void RememberWinner(string eventId, string userId, long changesBefore)
     {
         if (Changes != changesBefore) return;
         if (_winners.TryGetValue(eventId, out var winners))
@@ -94,6 +94,11 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     }
 
     internal bool IsSoldOut(string eventId) => _soldOut.ContainsKey(eventId);
+
+    /// <summary>Whether "sold out" is this event's answer to everyone but its winners, from memory (not near its closing).</summary>
+    internal bool AnswersSoldOut(string eventId) => _soldOut.TryGetValue(eventId, out var soldOut) && !NearClosing(soldOut.ClosesAt);
+
+    internal bool IsSoldOutWinner(string eventId, string userId) => _soldOut.TryGetValue(eventId, out var soldOut) && soldOut.Winners.Contains(userId);
 
     internal bool RemembersWinnersOf(string eventId) => _winners.ContainsKey(eventId);
 
@@ -139,10 +144,10 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (await ReadEventAsync(eventId) is not { } e || e.Quantity > options.Value.MaxCachedWinners) return;
         var db = redis.GetDatabase();
 
-        var winners = new HashSet<long>();
+        var winners = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var entry in db.HashScanAsync(EventKeys.Winners(eventId), pageSize: 10_000))
         {
-            winners.Add((long)entry.Name);
+            winners.Add(entry.Name!);
         }
         // A slot released while reading is announced, and HSCAN returns every field present throughout:
         // no announcement since we began and the count at the quantity means the set is exact.

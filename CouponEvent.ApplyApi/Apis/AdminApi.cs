@@ -13,7 +13,7 @@ public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(AdminAuthorization.Policy);
+        var api = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(TokenAuthorization.AdminPolicy);
 
         api.MapGet("/failed-events", ListFailedEvents)
             .WithName("ListFailedEvents")

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Claims;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
@@ -20,13 +21,18 @@ public static class EventsApi
 
         api.MapPost("/{eventId}/applications", Apply)
             .WithName("Apply")
-            .WithSummary("Apply for a coupon: first come, first served, one per user.")
-            .Accepts<ApplyRequest>("application/json")
+            .WithSummary("Apply for a coupon: first come, first served, one per user. The applicant is the bearer token's subject; the body is empty.")
             .RequireRateLimiting(ApplyRateLimiter.Policy);
+
+        api.MapGet("/{eventId}/applications/me", GetMyApplication)
+            .WithName("GetMyApplication")
+            .WithSummary("Where the caller's application stands: none, accepted, issued, retrying or refused.")
+            .RequireAuthorization(TokenAuthorization.ApplicantPolicy);
 
         api.MapGet("/{eventId}/applications/{userId}", GetApplication)
             .WithName("GetApplication")
-            .WithSummary("Where a user's application stands: none, accepted, issued, retrying or refused.");
+            .WithSummary("Where any user's application stands (admin: a bearer token with the admin scope).")
+            .RequireAuthorization(TokenAuthorization.AdminPolicy);
 
         api.MapGet("/{eventId}", GetEvent)
             .WithName("GetEvent")
@@ -35,7 +41,7 @@ public static class EventsApi
         api.MapPost("/", CreateEvent)
             .WithName("CreateEvent")
             .WithSummary("Create an event (admin: a bearer token with the admin scope).")
-            .RequireAuthorization(AdminAuthorization.Policy)
+            .RequireAuthorization(TokenAuthorization.AdminPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(CreateEventMaxBodyBytes));
 
         return api;
@@ -56,6 +62,12 @@ public static class EventsApi
         public static int[] Statuses => [400, 404, 503];
     }
 
+    /// <summary>As <see cref="ReadProblems"/>, and 401 no valid token, 403 not the scope the endpoint needs.</summary>
+    public sealed class StatusProblems : IProblemStatuses
+    {
+        public static int[] Statuses => [400, 401, 403, 404, 503];
+    }
+
     /// <summary>
     /// 401 no valid token and 403 no admin scope (before the body is read); 409 the id is taken;
     /// 413 a body over 4 KiB; 415 not JSON; 503 MySQL or Redis away. A 400 is a <see cref="ValidationProblem"/>.
@@ -66,22 +78,25 @@ public static class EventsApi
     }
 
     public static async Task<Results<Accepted<ApplicationAccepted>, Problem<ApplyProblems>>> Apply(
-        string eventId, HttpRequest request, ApplyUseCase apply, CancellationToken cancellationToken)
+        string eventId, HttpContext http, ApplyUseCase apply, CancellationToken cancellationToken)
     {
-        var (body, refusal) = await ApplyRequestReader.ReadAsync(eventId, request, cancellationToken);
-        var result = body is null ? refusal : await apply.ApplyAsync(eventId, body.UserId);
+        var result = await ApplyRequestReader.ReadAsync(eventId, http.Request, cancellationToken) ?? await apply.ApplyAsync(eventId, http);
         if (result.Outcome != ApplyOutcome.Admitted) return Problems.For(result);
-        return TypedResults.Accepted($"/api/events/{eventId}/applications/{result.UserId}",
+        return TypedResults.Accepted($"/api/events/{eventId}/applications/me",
             new ApplicationAccepted(eventId, result.UserId, ApplicationStatus.Accepted, result.Position, result.ApplicationId));
     }
 
-    public static async Task<Results<Ok<ApplicationStatus>, Problem<ReadProblems>>> GetApplication(
-        string eventId, long userId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
+    public static Task<Results<Ok<ApplicationStatus>, Problem<StatusProblems>>> GetMyApplication(
+        string eventId, ClaimsPrincipal user, [AsParameters] QueryServices services, CancellationToken cancellationToken) =>
+        GetApplication(eventId, user.FindFirst("sub")!.Value, services, cancellationToken);
+
+    public static async Task<Results<Ok<ApplicationStatus>, Problem<StatusProblems>>> GetApplication(
+        string eventId, string userId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
     {
-        if (!EventIds.IsValid(eventId)) return new Problem<ReadProblems>(Problems.InvalidEventId(eventId));
-        if (userId <= 0) return new Problem<ReadProblems>(Problems.InvalidUserId(userId));
+        if (!EventIds.IsValid(eventId)) return new Problem<StatusProblems>(Problems.InvalidEventId(eventId));
+        if (!IdentityContract.IsValidSubject(userId)) return new Problem<StatusProblems>(Problems.InvalidUserId(userId));
         if (!await services.Db.Events.AnyAsync(e => e.Id == eventId, cancellationToken))
-            return new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
+            return new Problem<StatusProblems>(Problems.UnknownEvent(eventId));
 
         var coupon = await services.Db.Coupons.AsNoTracking()
             .Where(c => c.EventId == eventId && c.UserId == userId)

@@ -30,7 +30,7 @@ internal static class Problems
         ApplyOutcome.ReplicasUnavailable => UnavailableDetail("Redis's replicas"),
         ApplyOutcome.KafkaRefused => UnavailableDetail("Kafka"),
         ApplyOutcome.OutcomeUnknown => "The slot stays this application's: its coupon follows, through Kafka or, if Kafka never got it, " +
-            $"from reconciliation. See /api/events/{r.EventId}/applications/{r.UserId}.",
+            $"from reconciliation. See /api/events/{r.EventId}/applications/me.",
         _ => r.Detail,
     };
 
@@ -38,8 +38,8 @@ internal static class Problems
 
     public static ProblemDetails InvalidEventId(string eventId) => ProblemTypes.InvalidEventId.With(InvalidEventIdDetail(eventId));
 
-    public static ProblemDetails InvalidUserId(long userId) =>
-        ProblemTypes.InvalidRequest.With($"userId must be a positive 64-bit integer; got {userId}.");
+    public static ProblemDetails InvalidUserId(string userId) => ProblemTypes.InvalidRequest.With(
+        $"userId must be 1 to {IdentityContract.MaxSubjectLength} printable ASCII characters, no spaces (a token's subject); got {Shorten(userId)}.");
 
     public static ProblemDetails UnknownEvent(string eventId) => ProblemTypes.EventNotFound.With(UnknownEventDetail(eventId));
 

@@ -56,7 +56,7 @@ public sealed class EventCatalog(CouponDbContext db, EventRecovery recovery, Kno
     /// Everyone MySQL knows to hold a slot of the event: an issued coupon or a failed event (still to be issued,
     /// or parked for an operator). With the consumer caught up, that is every admitted application.
     /// </summary>
-    public async Task<Dictionary<long, Guid>> WinnersAsync(string eventId, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, Guid>> WinnersAsync(string eventId, CancellationToken cancellationToken)
     {
         var winners = await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId)
             .ToDictionaryAsync(c => c.UserId, c => c.ApplicationId, cancellationToken);

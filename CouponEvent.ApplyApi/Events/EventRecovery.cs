@@ -29,7 +29,7 @@ public sealed class EventRecovery(IConnectionMultiplexer redis)
     /// reopens admissions. Every step checks that the server is still that one; if not, nothing is reopened.
     /// </summary>
     /// <returns>How many winners Redis lacked, or null when the server changed meanwhile or another instance is at it.</returns>
-    public async Task<long?> RestoreAsync(Event e, IReadOnlyDictionary<long, Guid> winners, string fence, string cause, DateTimeOffset now)
+    public async Task<long?> RestoreAsync(Event e, IReadOnlyDictionary<string, Guid> winners, string fence, string cause, DateTimeOffset now)
     {
         if (await Db.LockRecoveryAsync(e.Id, LockExpiry) is not { } token) return null;
         try

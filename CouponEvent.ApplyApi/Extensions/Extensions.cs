@@ -21,9 +21,10 @@ internal static class Extensions
         builder.AddCouponDatabase();
 
         builder.Services.AddOptions<EventsOptions>().BindConfiguration("Events").ValidateDataAnnotations().ValidateOnStart();
-        builder.AddAdminAuthorization();
+        builder.AddTokenAuthorization();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimit").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddApplyRateLimiter();
+        builder.Services.AddSingleton<ApplicantRateLimiter>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();

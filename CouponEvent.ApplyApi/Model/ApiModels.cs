@@ -3,19 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace CouponEvent.ApplyApi.Model;
 
-/// <summary>Body of <c>POST /api/events/{eventId}/applications</c>.</summary>
-public sealed record ApplyRequest
-{
-    /// <summary>A positive 64-bit integer.</summary>
-    [JsonRequired]
-    public long UserId { get; init; }
-}
-
-/// <summary>202: admitted, and Kafka holds the application. The coupon row follows shortly.</summary>
-public sealed record ApplicationAccepted(string EventId, long UserId, string Status, long Position, Guid ApplicationId);
+/// <summary>202: admitted, and Kafka holds the application. The coupon row follows shortly. <c>userId</c> is the token's subject.</summary>
+public sealed record ApplicationAccepted(string EventId, string UserId, string Status, long Position, Guid ApplicationId);
 
 /// <summary>Where one user's application stands: <c>none</c>, <c>accepted</c>, <c>issued</c>, <c>retrying</c> or <c>refused</c>.</summary>
-public sealed record ApplicationStatus(string EventId, long UserId, string Status, DateTimeOffset? IssuedAt)
+public sealed record ApplicationStatus(string EventId, string UserId, string Status, DateTimeOffset? IssuedAt)
 {
     public const string None = "none";
     public const string Accepted = "accepted";
@@ -37,7 +29,6 @@ public sealed record CreateEventRequest(string Id, string Name, int Quantity, Da
     NumberHandling = JsonNumberHandling.Strict,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowDuplicateProperties = false)]
-[JsonSerializable(typeof(ApplyRequest))]
 [JsonSerializable(typeof(CreateEventRequest))]
 [JsonSerializable(typeof(ApplicationAccepted))]
 [JsonSerializable(typeof(ApplicationStatus))]
@@ -47,7 +38,7 @@ public sealed record CreateEventRequest(string Id, string Name, int Quantity, Da
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary>A failed event as operators see it.</summary>
-public sealed record FailedEventView(long Id, Guid ApplicationId, string EventId, long UserId, string Status, int Attempts,
+public sealed record FailedEventView(long Id, Guid ApplicationId, string EventId, string UserId, string Status, int Attempts,
     string Error, DateTimeOffset NextAttemptAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static FailedEventView From(Data.Model.FailedEvent f) => new(f.Id, f.ApplicationId, f.EventId, f.UserId,

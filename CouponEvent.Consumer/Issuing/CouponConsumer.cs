@@ -338,13 +338,13 @@ public sealed partial class CouponConsumer(
     private static partial void LogDatabaseRetry(ILogger logger, int count, double delayMs, string reason);
 
     [LoggerMessage(2004, LogLevel.Error, "Application {ApplicationId} (user {UserId}, event {EventId}) cannot be issued now: {Reason}; recorded as a failed event")]
-    private static partial void LogFailedEvent(ILogger logger, Guid applicationId, string eventId, long userId, string reason);
+    private static partial void LogFailedEvent(ILogger logger, Guid applicationId, string eventId, string userId, string reason);
 
     [LoggerMessage(2005, LogLevel.Error, "Poison message at {Position}: {Reason}; sent to the dead-letter topic")]
     private static partial void LogPoison(ILogger logger, string position, string reason);
 
     [LoggerMessage(2009, LogLevel.Critical, "Application {ApplicationId} (user {UserId}, event {EventId}) refused by MySQL's quantity guard: the event's every coupon is issued, so Redis admitted more than the quantity. Kept as a refused failed event for an operator")]
-    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, long userId);
+    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, string userId);
 
     [LoggerMessage(2006, LogLevel.Warning, "Offset not stored: {Reason}")]
     private static partial void LogOffsetNotStored(ILogger logger, string reason);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.Data.Messages;
 
@@ -8,16 +9,18 @@ namespace CouponEvent.Data.Messages;
 /// Version 1, JSON, camelCase. Key: <c>{eventId}:{userId}</c>. Header <c>traceparent</c>: W3C trace context.
 /// Consumers must ignore unknown fields so that later versions can add some.
 /// </summary>
+/// <param name="UserId">The applicant: the subject of its access token (<see cref="IdentityContract.IsValidSubject"/>).
+/// Messages written before applicants were tokens' subjects carry a number; it is read as its digits.</param>
 public sealed record CouponApplication(
     int Version,
     Guid ApplicationId,
     string EventId,
-    long UserId,
+    [property: JsonConverter(typeof(ApplicantIdConverter))] string UserId,
     DateTimeOffset AdmittedAt)
 {
     public const int CurrentVersion = 1;
 
-    public static CouponApplication Create(Guid applicationId, string eventId, long userId, DateTimeOffset admittedAt) =>
+    public static CouponApplication Create(Guid applicationId, string eventId, string userId, DateTimeOffset admittedAt) =>
         new(CurrentVersion, applicationId, eventId, userId, admittedAt);
 
     /// <summary>Names the application (one per user and event); it does not choose the partition (ApplyApi's <c>WindowPartitioner</c> does).</summary>
@@ -46,12 +49,26 @@ public sealed record CouponApplication(
             { Version: < 1 or > CurrentVersion } => $"unsupported version {application.Version}",
             { ApplicationId: var id } when id == Guid.Empty => "missing applicationId",
             { EventId: var e } when !Model.EventIds.IsValid(e) => "invalid eventId",
-            { UserId: <= 0 } => "userId must be positive",
+            { UserId: var u } when !IdentityContract.IsValidSubject(u) => "invalid userId",
             _ => null,
         };
         if (error is not null) application = null;
         return error is null;
     }
+}
+
+/// <summary>An applicant id as a string, or as the number of a version-1 message from before applicants were subjects.</summary>
+internal sealed class ApplicantIdConverter : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType switch
+        {
+            JsonTokenType.Number when reader.TryGetInt64(out var number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            JsonTokenType.String => reader.GetString()!,
+            _ => throw new JsonException("userId must be a string."),
+        };
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

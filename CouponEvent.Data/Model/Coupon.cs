@@ -5,7 +5,7 @@ public sealed class Coupon
 {
     public long Id { get; init; }
     public required string EventId { get; init; }
-    public required long UserId { get; init; }
+    public required string UserId { get; init; }
     public required Guid ApplicationId { get; init; }
     public DateTimeOffset IssuedAt { get; init; }
 }

@@ -9,7 +9,7 @@ public sealed class FailedEvent
     public long Id { get; init; }
     public required Guid ApplicationId { get; init; }
     public required string EventId { get; init; }
-    public required long UserId { get; init; }
+    public required string UserId { get; init; }
     public required string Error { get; set; }
     public int Attempts { get; set; }
     public FailedEventStatus Status { get; set; }

@@ -66,7 +66,7 @@ public static class EventScripts
 
     /// <summary>Admits <paramref name="userId"/> to the event if a slot is free (<see cref="Admit"/>).</summary>
     /// <returns><see cref="ApplyOutcome.Admitted"/> with the 1-based position, or the outcome that refused it.</returns>
-    public static async Task<(ApplyOutcome Outcome, long Position)> AdmitAsync(this IDatabase db, string eventId, long userId, Guid applicationId)
+    public static async Task<(ApplyOutcome Outcome, long Position)> AdmitAsync(this IDatabase db, string eventId, string userId, Guid applicationId)
     {
         // Keys as RedisKey, so that the client routes the call by their slot as it does a script's.
         object[] call = [AdmitFunction, 2, (RedisKey)EventKeys.Meta(eventId), (RedisKey)EventKeys.Winners(eventId), userId, applicationId.ToString("N")];
@@ -102,7 +102,7 @@ public static class EventScripts
 
     /// <summary>Frees the slot that <paramref name="applicationId"/> took, only if it still holds it; idempotent.</summary>
     /// <returns>Whether it was freed.</returns>
-    public static async Task<bool> ReleaseAsync(this IDatabase db, string eventId, long userId, Guid applicationId) =>
+    public static async Task<bool> ReleaseAsync(this IDatabase db, string eventId, string userId, Guid applicationId) =>
         (long)await db.ScriptEvaluateAsync(Release, [EventKeys.Winners(eventId), EventKeys.Pending(eventId)],
             [userId, applicationId.ToString("N"), eventId]) == 1;
 
@@ -161,7 +161,7 @@ public static class EventScripts
 
     /// <summary>Adds MySQL's winners to Redis's on the server <paramref name="fence"/> names.</summary>
     /// <returns>How many Redis lacked, or null when the server changed.</returns>
-    public static async Task<long?> MergeWinnersAsync(this IDatabase db, string eventId, string fence, IEnumerable<KeyValuePair<long, Guid>> winners)
+    public static async Task<long?> MergeWinnersAsync(this IDatabase db, string eventId, string fence, IEnumerable<KeyValuePair<string, Guid>> winners)
     {
         var added = (long)await db.ScriptEvaluateAsync(Merge,
             [EventKeys.Meta(eventId), EventKeys.Winners(eventId), EventKeys.RecoveryProgress(eventId)],

@@ -68,10 +68,10 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
         // round, a winner admitted and written between the two reads would look like one.
         var issuedBefore = await IssuedUsersAsync(e.Id, cancellationToken);
         // A page at a time: HGETALL of a large event's winners would hold Redis, and every admission, while it runs.
-        var winners = new Dictionary<long, string>();
+        var winners = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var winner in redisDb.HashScanAsync(EventKeys.Winners(e.Id), pageSize: 1000))
-            winners[(long)winner.Name] = (string)winner.Value!;
-        var pending = (await redisDb.HashGetAllAsync(EventKeys.Pending(e.Id))).Select(h => (long)h.Name).ToHashSet();
+            winners[winner.Name!] = (string)winner.Value!;
+        var pending = (await redisDb.HashGetAllAsync(EventKeys.Pending(e.Id))).Select(h => (string)h.Name!).ToHashSet(StringComparer.Ordinal);
         // Rows after winners for the rest: a winner read above that has no row now never had one then.
         var issued = await IssuedUsersAsync(e.Id, cancellationToken);
         var failed = await db.FailedEvents.AsNoTracking().Where(f => f.EventId == e.Id)
@@ -107,8 +107,8 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
     /// <returns>The winners to issue from Redis's record (nothing in MySQL, admitted more than <paramref name="grace"/>
     /// ago), and how many winners have nothing in MySQL in all (those within the grace are still on their way; a winner
     /// whose admission time cannot be read is only reported).</returns>
-    internal static (List<CouponApplication> ToIssue, int Unissued) Judge(string eventId, IReadOnlyDictionary<long, string> winners,
-        IReadOnlySet<long> inMySql, DateTimeOffset now, TimeSpan grace)
+    internal static (List<CouponApplication> ToIssue, int Unissued) Judge(string eventId, IReadOnlyDictionary<string, string> winners,
+        IReadOnlySet<string> inMySql, DateTimeOffset now, TimeSpan grace)
     {
         var toIssue = new List<CouponApplication>();
         var unissued = 0;
@@ -127,7 +127,7 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
     /// guard, a refused failed event for any that does not fit (an alarm, as from the Consumer).
     /// </summary>
     private async Task IssueFromRedisAsync(IDatabase redisDb, ReconciliationReport report, List<CouponApplication> applications,
-        HashSet<long> pending, CancellationToken cancellationToken)
+        HashSet<string> pending, CancellationToken cancellationToken)
     {
         foreach (var batch in applications.OrderBy(a => a.AdmittedAt).Chunk(500))
         {
@@ -151,7 +151,7 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
 
     private async Task<long> LagAsync() => _lag ??= await lag.GetAsync();
 
-    private async Task<List<long>> IssuedUsersAsync(string eventId, CancellationToken cancellationToken) =>
+    private async Task<List<string>> IssuedUsersAsync(string eventId, CancellationToken cancellationToken) =>
         await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId).Select(c => c.UserId).ToListAsync(cancellationToken);
 
     /// <summary>What ApplyApi's last recovery of the event did, from the event's meta hash.</summary>
@@ -214,7 +214,7 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
     }
 
     [LoggerMessage(3101, LogLevel.Warning, "Issued application {ApplicationId} (user {UserId}, event {EventId}, admitted at {AdmittedAt}) from Redis's record: nothing of it reached MySQL ({Why})")]
-    private static partial void LogIssuedFromRedis(ILogger logger, Guid applicationId, long userId, string eventId, DateTimeOffset admittedAt, string why);
+    private static partial void LogIssuedFromRedis(ILogger logger, Guid applicationId, string userId, string eventId, DateTimeOffset admittedAt, string why);
 
     [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission, {Refused} refused over the quantity")]
     private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission, long refused);

@@ -72,7 +72,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
     /// A span per attempt, in the application's own trace (the Consumer stored its span's <c>traceparent</c> with the
     /// failed event), so one trace tells an application's whole story, retries included.
     /// </summary>
-    private static Activity? StartRetrySpan(string? traceParent, Guid applicationId, string eventId, long userId, int attempt)
+    private static Activity? StartRetrySpan(string? traceParent, Guid applicationId, string eventId, string userId, int attempt)
     {
         ActivityContext.TryParse(traceParent, null, out var parent);
         var span = RetryJobTelemetry.Source.StartActivity("failed_event retry", ActivityKind.Internal, parent);
@@ -91,14 +91,14 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
     }
 
     [LoggerMessage(3001, LogLevel.Information, "Issued application {ApplicationId} (user {UserId}, event {EventId}) on attempt {Attempts}")]
-    private static partial void LogIssued(ILogger logger, Guid applicationId, string eventId, long userId, int attempts);
+    private static partial void LogIssued(ILogger logger, Guid applicationId, string eventId, string userId, int attempts);
 
     [LoggerMessage(3004, LogLevel.Critical, "Application {ApplicationId} (user {UserId}, event {EventId}) refused by MySQL's quantity guard: the event's every coupon is issued. Kept as refused for an operator")]
-    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, long userId);
+    private static partial void LogRefused(ILogger logger, Guid applicationId, string eventId, string userId);
 
     [LoggerMessage(3002, LogLevel.Warning, "Application {ApplicationId} failed attempt {Attempts}: {Reason}")]
     private static partial void LogRescheduled(ILogger logger, Guid applicationId, int attempts, string reason);
 
     [LoggerMessage(3003, LogLevel.Error, "Application {ApplicationId} (user {UserId}, event {EventId}) parked after {Attempts} attempts: {Reason}")]
-    private static partial void LogParked(ILogger logger, Guid applicationId, string eventId, long userId, int attempts, string reason);
+    private static partial void LogParked(ILogger logger, Guid applicationId, string eventId, string userId, int attempts, string reason);
 }

@@ -31,12 +31,17 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             await Eventually.HoldsAsync(async () =>
             {
-                var printed = File.Exists(log) ? PrintedUrl().Match(await File.ReadAllTextAsync(log)) : Match.Empty;
-                if (!printed.Success) return false;
+                var printed = File.Exists(log) ? await File.ReadAllTextAsync(log) : "";
+                var applyApi = PrintedUrl().Match(printed);
+                var identity = PrintedIssuerUrl().Match(printed);
+                if (!applyApi.Success || !identity.Success) return false;
                 try
                 {
-                    using var response = await http.PostAsync($"{printed.Groups[1].Value}/api/events/default/applications",
-                        new StringContent("{\"userId\":1}", System.Text.Encoding.UTF8, "application/json"));
+                    // As the README's curl recipe: a token from the issuer, then an application with it.
+                    using var issuer = new HttpClient { BaseAddress = new Uri(identity.Groups[1].Value), Timeout = TimeSpan.FromSeconds(5) };
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"{applyApi.Groups[1].Value}/api/events/default/applications");
+                    request.Headers.Authorization = new("Bearer", await CouponEvent.ServiceDefaults.TokenClient.RequestApplicantTokenAsync(issuer, "process-test"));
+                    using var response = await http.SendAsync(request);
                     return response.StatusCode == System.Net.HttpStatusCode.Accepted;
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -112,6 +117,9 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
 
     [GeneratedRegex(@"applyapi is ready at (http://\S+)")]
     private static partial Regex PrintedUrl();
+
+    [GeneratedRegex(@"identity is ready at (http://\S+)")]
+    private static partial Regex PrintedIssuerUrl();
 
     private static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
 }

@@ -24,6 +24,8 @@ public sealed class AspireDashboardTests : IAsyncLifetime
     private const string DashboardApiKey = "test-dashboard-api-key";
     private DistributedApplication _app = null!;
     private HttpClient _applyApi = null!;
+    private HttpClient _identity = null!;
+    private Applicants _applicants = null!;
     private HttpClient _telemetry = null!;
     private Uri _dashboard = null!;
 
@@ -33,6 +35,8 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         _app = await StackFixture.StartAsync([$"--AppHost:DashboardApiKey={DashboardApiKey}", "--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true"],
             dashboard: true);
         _applyApi = await StackFixture.CreateAdminClientAsync(_app);
+        _identity = _app.CreateHttpClient("identity");
+        _applicants = new Applicants(_identity);
         _dashboard = new Uri(_app.GetEndpoint("aspire-dashboard", "http").ToString());
         _telemetry = new HttpClient { BaseAddress = _dashboard };
         _telemetry.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);
@@ -41,6 +45,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _applyApi.Dispose();
+        _identity.Dispose();
         _telemetry.Dispose();
         await _app.DisposeAsync();
     }
@@ -78,7 +83,8 @@ public sealed class AspireDashboardTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var traceParent = $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
         var traceId = traceParent[3..35];
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/events/{eventId}/applications") { Content = JsonContent.Create(new { userId = 4242 }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/events/{eventId}/applications");
+        request.Headers.Authorization = new("Bearer", await _applicants.TokenAsync("4242"));
         request.Headers.Add("traceparent", traceParent);
         using (var accepted = await _applyApi.SendAsync(request))
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -126,7 +132,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
     {
         // An application whose event MySQL does not know yet, published with a trace context of the test's own.
         var eventId = $"d-{Guid.NewGuid():N}"[..20];
-        var application = CouponApplication.Create(Guid.NewGuid(), eventId, 42, DateTimeOffset.UtcNow);
+        var application = CouponApplication.Create(Guid.NewGuid(), eventId, "42", DateTimeOffset.UtcNow);
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!, (await _app.GetConnectionStringAsync("kafka"))!);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await _app.GetConnectionStringAsync("kafka") }).Build())
@@ -158,7 +164,7 @@ public sealed class AspireDashboardTests : IAsyncLifetime
         var eventId = $"b-{Guid.NewGuid():N}"[..20];
         using (var created = await _applyApi.PostAsJsonAsync("/api/events", new { id = eventId, name = "Background", quantity = 10 }))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        using (var accepted = await _applyApi.PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId = 4343 }))
+        using (var accepted = await _applicants.ApplyAsync(_applyApi, eventId, "4343"))
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         // Each service exports on its own schedule: the application's own root span, ApplyApi's, may come last.
         var roots = await Eventually.ReturnsAsync(async () =>

@@ -12,7 +12,7 @@ public sealed class CourseScenarioTests(StackFixture stack)
     {
         var eventId = await stack.CreateEventAsync(quantity: 100);
 
-        using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId: 1);
+        using var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
@@ -23,7 +23,7 @@ public sealed class CourseScenarioTests(StackFixture stack)
     {
         // The default event, as the course runs it: 100 coupons, always open, there from start-up. The stack is shared:
         // if an earlier test restarted Redis, the event answers 503 event-recovering for a few seconds, and users try again.
-        var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
+        var race = await stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
 
         Assert.True(race.Count(HttpStatusCode.Accepted) == 100, race.ToString());
         Assert.Equal(900, race.Count(HttpStatusCode.Gone));

@@ -17,7 +17,7 @@ public sealed class DeadLetterAndParkingTests(StackFixture stack)
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
         var marker = Guid.NewGuid().ToString("N");
-        var valid = CouponApplication.Create(Guid.NewGuid(), eventId, 11, DateTimeOffset.UtcNow);
+        var valid = CouponApplication.Create(Guid.NewGuid(), eventId, "11", DateTimeOffset.UtcNow);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             // Both on partition 0: the valid message waits behind the poison one.

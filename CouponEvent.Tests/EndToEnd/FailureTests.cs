@@ -17,7 +17,7 @@ public sealed class FailureTests(StackFixture stack)
         const int quantity = 8000;
         var eventId = await stack.CreateEventAsync(quantity);
 
-        var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 64);
+        var race = stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 64);
         // Kill it while it is writing: some rows in, the rest still to come.
         await Eventually.HoldsAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
         await stack.Resources.KillAsync("consumer");
@@ -36,7 +36,7 @@ public sealed class FailureTests(StackFixture stack)
         const int quantity = 8000;
         var eventId = await stack.CreateEventAsync(quantity);
 
-        var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
+        var race = stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, quantity).Select(i => (long)i).ToList(), workers: 32);
         await Eventually.HoldsAsync(async () => await stack.Database.CouponCountAsync(eventId) > 500);
         var countAtStop = await stack.Database.CouponCountAsync(eventId);
         await stack.Resources.StopAsync("mysql");
@@ -79,7 +79,7 @@ public sealed class FailureTests(StackFixture stack)
 
         // Strike on Redis's own count: MySQL's rows come in consumer batches of up to 500 and can jump past the quantity.
         await using var watcher = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
-        var race = StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 32);
+        var race = stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 32);
         await Eventually.HoldsAsync(async () => await watcher.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId)) > 300);
         var countAtLoss = await watcher.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId));
         await stack.Resources.RestartRedisEmptyAsync();

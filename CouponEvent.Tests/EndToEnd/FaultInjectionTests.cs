@@ -89,7 +89,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     {
         var eventId = await stack.CreateEventAsync(quantity);
         var reserved = fault == Fault.RetryJobKilled ? await ReserveFailedEventsAsync(eventId, quantity / 5) : [];
-        var race = new Race(await ApplyApiClientsAsync(), eventId);
+        var race = new Race(await ApplyApiClientsAsync(), eventId, stack.Applicants);
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
 
         // A rollback is timed on Redis's winner count: the watcher connects before the first user arrives, and users
@@ -357,7 +357,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
 
 
     /// <summary>Users and their answers. A user keeps trying (on another replica, after a second) until a definite answer.</summary>
-    private sealed class Race(List<HttpClient> clients, string eventId)
+    private sealed class Race(List<HttpClient> clients, string eventId, Applicants applicants)
     {
         private readonly ConcurrentDictionary<long, HttpStatusCode?> _final = new();
         private readonly ConcurrentDictionary<HttpStatusCode, int> _counts = new();
@@ -377,6 +377,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         /// <param name="arrivals">First applications arrive spread evenly over this time, as a burst does.</param>
         public async Task RunAsync(IReadOnlyList<long> users, TimeSpan arrivals = default)
         {
+            await applicants.PrepareAsync(users);
             var waiting = users.ToList();
             var start = DateTime.UtcNow;
             for (var round = 0; waiting.Count > 0 && round < 90; round++)
@@ -409,8 +410,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
             Interlocked.Increment(ref _requests);
             try
             {
-                using var response = await clients[(int)((user + round) % clients.Count)]
-                    .PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId = user });
+                using var response = await applicants.ApplyAsync(clients[(int)((user + round) % clients.Count)], eventId, user);
                 _counts.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
                 if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response.StatusCode;
                 var problem = await response.Content.ReadFromJsonAsync<JsonElement>();

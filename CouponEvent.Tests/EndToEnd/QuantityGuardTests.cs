@@ -22,7 +22,7 @@ public sealed class QuantityGuardTests(StackFixture stack)
         // Fifteen applications for ten coupons, published straight to Kafka as a Redis that lost its winners would let through.
         var eventId = await stack.CreateEventAsync(quantity: 10);
         var applications = Enumerable.Range(1, 15)
-            .Select(i => CouponApplication.Create(Guid.CreateVersion7(), eventId, i, DateTimeOffset.UtcNow.AddMilliseconds(i))).ToList();
+            .Select(i => CouponApplication.Create(Guid.CreateVersion7(), eventId, $"{i}", DateTimeOffset.UtcNow.AddMilliseconds(i))).ToList();
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             foreach (var application in applications)

@@ -16,7 +16,7 @@ public sealed class RaceTests(StackFixture stack)
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
         {
-            using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId: 42);
+            using var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 42);
             return response.StatusCode;
         }));
 
@@ -33,8 +33,8 @@ public sealed class RaceTests(StackFixture stack)
         var users = Enumerable.Range(1, 300).Select(i => (long)i).ToList();
 
         var races = await Task.WhenAll(
-            StackFixture.RaceAsync(stack.ApplyApi, first, users, workers: 16),
-            StackFixture.RaceAsync(stack.ApplyApi, second, users, workers: 16));
+            stack.Applicants.RaceAsync(stack.ApplyApi, first, users, workers: 16),
+            stack.Applicants.RaceAsync(stack.ApplyApi, second, users, workers: 16));
 
         Assert.Equal(30, races[0].Accepted.Count);
         Assert.Equal(70, races[1].Accepted.Count);
@@ -49,7 +49,7 @@ public sealed class RaceTests(StackFixture stack)
     {
         var eventId = await stack.CreateEventAsync(quantity);
 
-        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList(), workers: 64);
+        var race = await stack.Applicants.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList(), workers: 64);
 
         Assert.True(race.Accepted.Count == quantity, race.ToString());
         Assert.Equal(users - quantity, race.Count(HttpStatusCode.Gone));
@@ -74,7 +74,7 @@ public sealed class RaceTests(StackFixture stack)
         var partitions = Enumerable.Range(0, Topics.CouponCreatePartitions).Select(p => new TopicPartition(Topics.CouponCreate, p)).ToList();
         var starts = partitions.Select(p => new TopicPartitionOffset(p, reader.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
 
-        var race = await StackFixture.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList());
+        var race = await stack.Applicants.RaceAsync(stack.ApplyApi, eventId, Enumerable.Range(1, users).Select(i => (long)i).ToList());
         Assert.Equal(users, race.Accepted.Count);
 
         // Every message published since, read back partition by partition; this event's, counted per partition.

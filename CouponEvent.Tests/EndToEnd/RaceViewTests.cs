@@ -37,7 +37,7 @@ public sealed class RaceViewTests(StackFixture stack) : IAsyncLifetime
 
         // 1,000 users for 100 coupons through Aspire's proxy, which spreads them over both ApplyApi replicas.
         var users = Enumerable.Range(1, 1000).Select(i => 7_000_000L + i).ToList();
-        var race = Task.Run(() => StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 4));
+        var race = Task.Run(() => stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, users, workers: 4));
         await Expect(page.GetByTestId("issued")).Not.ToHaveTextAsync("0", new() { Timeout = 30_000 });
         var result = await race;
 

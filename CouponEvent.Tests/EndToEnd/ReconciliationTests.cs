@@ -31,7 +31,7 @@ public sealed class ReconciliationTests(StackFixture stack)
         var lost = Guid.CreateVersion7();
         await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId), 7, lost.ToString("N"));
         await redis.GetDatabase().HashSetAsync(EventKeys.Pending(eventId), 7, lost.ToString("N"));
-        using (var soldOut = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8))
+        using (var soldOut = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 8))
             Assert.Equal(HttpStatusCode.Gone, soldOut.StatusCode);
 
         var report = await WaitForReportAsync(eventId, r => r.GetProperty("issuedFromRedis").GetInt64() == 1);
@@ -43,7 +43,7 @@ public sealed class ReconciliationTests(StackFixture stack)
             ("@e", eventId), ("@a", lost.ToString())));
         Assert.False(await redis.GetDatabase().HashExistsAsync(EventKeys.Pending(eventId), 7));
         // The slot was never freed: the next user still meets a sold-out event, and user 7's status is its coupon.
-        using (var next = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 8))
+        using (var next = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 8))
             Assert.Equal(HttpStatusCode.Gone, next.StatusCode);
         var status = await stack.ApplyApi.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}/applications/7");
         Assert.Equal("issued", status.GetProperty("status").GetString());
@@ -67,7 +67,7 @@ public sealed class ReconciliationTests(StackFixture stack)
     public async Task While_the_consumer_is_behind_a_round_reports_the_counts_as_lagging_and_the_thorough_round_still_compares_user_by_user()
     {
         var eventId = await stack.CreateEventAsync(quantity: 10);
-        using (var applied = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, 1))
+        using (var applied = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1))
             Assert.Equal(HttpStatusCode.Accepted, applied.StatusCode);
         await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);

@@ -36,7 +36,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
         Assert.Equal(ProblemTypes.EventRecovering.Uri, await FirstDecisionAsync(eventId, 9));
 
         // Once recovered: the lost winners are winners again, and only the two slots really left are given.
-        var race = await StackFixture.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 20).Select(i => (long)i).ToList());
+        var race = await stack.Applicants.RaceUntilAnsweredAsync(stack.ApplyApi, eventId, Enumerable.Range(1, 20).Select(i => (long)i).ToList());
         Assert.Equal(Enumerable.Range(1, 8).Select(i => HttpStatusCode.Conflict), Enumerable.Range(1, 8).Select(i => race.Answers[i]));
         Assert.Equal(2, race.Count(HttpStatusCode.Accepted));
         Assert.Equal(10, race.Count(HttpStatusCode.Gone));
@@ -70,7 +70,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 5);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
 
-        using (var alone = await StackFixture.ApplyAsync(client, eventId, 1))
+        using (var alone = await stack.Applicants.ApplyAsync(client, eventId, 1))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, alone.StatusCode);
             Assert.False(await connection.GetDatabase().HashExistsAsync(EventKeys.Winners(eventId), 1), "the unacknowledged slot was kept");
@@ -78,7 +78,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
 
         using (await StartReplicaAsync())
         {
-            using var replicated = await StackFixture.ApplyAsync(client, eventId, 1);
+            using var replicated = await stack.Applicants.ApplyAsync(client, eventId, 1);
             Assert.True(replicated.StatusCode == HttpStatusCode.Accepted, await replicated.Content.ReadAsStringAsync());
         }
         Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
@@ -88,7 +88,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
     {
         for (var user = first; user <= last; user++)
         {
-            using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, user);
+            using var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, user);
             Assert.Equal(expected, response.StatusCode);
         }
     }
@@ -100,7 +100,7 @@ public sealed class RedisRollbackTests(StackFixture stack)
     private async Task<string?> FirstDecisionAsync(string eventId, long userId) =>
         await Eventually.ReturnsAsync(async () =>
         {
-            using var response = await StackFixture.ApplyAsync(stack.ApplyApi, eventId, userId);
+            using var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, userId);
             return response.StatusCode == HttpStatusCode.Accepted ? "accepted"
                 : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
         }, type => type != ProblemTypes.ServiceUnavailable.Uri, TimeSpan.FromSeconds(10));

@@ -14,7 +14,7 @@ public sealed class RetryTests(StackFixture stack)
     {
         // An application for an event MySQL does not know yet: the coupon row would break the foreign key.
         var eventId = $"r-{Guid.NewGuid():N}"[..20];
-        var application = CouponApplication.Create(Guid.NewGuid(), eventId, 99, DateTimeOffset.UtcNow);
+        var application = CouponApplication.Create(Guid.NewGuid(), eventId, "99", DateTimeOffset.UtcNow);
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });

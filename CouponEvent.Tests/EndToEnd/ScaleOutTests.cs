@@ -32,7 +32,8 @@ public sealed class ScaleOutTests : IAsyncLifetime
         using var client = _app.CreateHttpClient("applyapi");
         var database = new CouponDatabase((await _app.GetConnectionStringAsync("coupondb"))!, (await _app.GetConnectionStringAsync("kafka"))!);
 
-        var race = await StackFixture.RaceAsync(client, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
+        using var identity = _app.CreateHttpClient("identity");
+        var race = await new Applicants(identity).RaceAsync(client, "default", Enumerable.Range(1, 1000).Select(i => (long)i).ToList(), workers: 32);
 
         Assert.Equal(100, race.Count(HttpStatusCode.Accepted));
         Assert.Equal(race.Accepted, await database.WaitForCouponsAsync("default", expected: 100));

@@ -19,6 +19,7 @@ public sealed class ApplyApiFactory(StackFixture stack, Action<IWebHostBuilder>?
         // Fail fast when a test takes Kafka away.
         builder.UseSetting("Kafka:Producer:message.timeout.ms", "1500");
         builder.UseSetting("RateLimit:PermitsPerSecond", "0");
+        builder.UseSetting("RateLimit:SubjectPermitsPerSecond", "0");
         configure?.Invoke(builder);
     }
 }

@@ -38,15 +38,13 @@ public static class BadRequests
     private static readonly string[] BadEventIds =
         ["DEFAULT", "dé", "a b", "a%2Fb", "-", new string('e', 65), "x\u200by", "ｄｅｆａｕｌｔ", "a_b", "😀", "a.b"];
 
-    /// <summary>Apply bodies and the field each must be refused for.</summary>
+    /// <summary>Apply bodies and the field each must be refused for: the body is empty or {}, the applicant is the token's subject.</summary>
     private static readonly (string Body, string? Field)[] ApplyBodies =
     [
-        ("{}", "userId"), ("{\"userId\":0}", "userId"), ("{\"userId\":-1}", "userId"), ("{\"userId\":\"7\"}", "userId"),
-        ("{\"userId\":7.0001}", "userId"), ("{\"userId\":1e3}", "userId"), ("{\"userId\":99999999999999999999}", "userId"),
-        ("{\"userId\":true}", "userId"), ("{\"userId\":[1]}", "userId"), ("{\"userId\":{\"x\":1}}", "userId"),
-        ("{\"userId\":1,\"userId\":2}", "userId"), ("{\"userId\":1,\"admin\":true}", "admin"), ("{\"UserID\":1,\"x\":0}", null),
+        ("{\"userId\":7}", "userId"), ("{\"userId\":\"someone-else\"}", "userId"), ("{\"UserID\":1,\"x\":0}", "userId"),
+        ("{\"userid\":13}", "userId"), ("{\"userId\":null}", "userId"), ("{\"admin\":true}", "admin"), ("{\"sub\":\"7\"}", "sub"),
         ("[]", null), ("null", null), ("\"\"", null), ("{\"userId\":1", null), ("{'userId':1}", null), ("userId=1", null),
-        ("", null), ("\u0000", null), ("{\"userId\":\u00001}", null),
+        ("\u0000", null), ("{}{}", null), (" ", null),
     ];
 
     /// <summary>Event bodies, each wrong in one field (or not JSON at all), and that field.</summary>
@@ -69,7 +67,8 @@ public static class BadRequests
         ("", "body"),
     ];
 
-    private static readonly string[] BadUserIds = ["abc", "1.5", "1e3", "-1", "0", "99999999999999999999", "0x10"];
+    /// <summary>Not an applicant id (1 to 128 printable ASCII characters, no spaces), as a path segment.</summary>
+    private static readonly string[] BadUserIds = ["a%20b", "%C3%A9", new string('u', 129), "%09", "x%7Fy"];
     private static readonly string[] BadFailedEventQueries =
         ["status=bogus", "status=1", "limit=abc", "limit=0", "limit=-1", "limit=5000", "eventId=Bad%20Id"];
 
@@ -77,12 +76,13 @@ public static class BadRequests
     public static IReadOnlyList<string> Kinds { get; } =
     [
         "admin: no token", "admin: wrong token", "apply: body", "apply: content type", "apply: event id", "apply: missing event",
-        "apply: noise", "apply: oversized", "create event: body", "create event: content type", "create event: oversized",
-        "failed events: query", "get application: event id", "get application: user id", "get event: event id",
+        "apply: no token", "apply: noise", "apply: not an applicant", "apply: oversized", "apply: wrong token", "create event: body", "create event: content type", "create event: oversized",
+        "failed events: query", "get application: event id", "get application: user id", "get event: event id", "my application: no token",
         "reconciliation: query", "redrive: id", "redrive: missing", "routing: method", "routing: path",
     ];
 
-    public static BadRequest Any(Random random, string eventId, string adminToken)
+    /// <param name="applicantToken">A valid token with the apply scope, so that only the one fault drawn is wrong.</param>
+    public static BadRequest Any(Random random, string eventId, string adminToken, string applicantToken)
     {
         var key = adminToken;
         var json = "application/json";
@@ -91,29 +91,40 @@ public static class BadRequests
         {
             case "apply: body":
                 var (body, field) = Pick(random, ApplyBodies);
-                return new("apply: body", HttpMethod.Post, $"/api/events/{eventId}/applications", json, Encoding.UTF8.GetBytes(body), Status: 400, Field: field);
+                return new("apply: body", HttpMethod.Post, $"/api/events/{eventId}/applications", json, Encoding.UTF8.GetBytes(body), applicantToken, 400, field);
             case "apply: noise":
                 var noise = new byte[random.Next(1, 200)];
                 random.NextBytes(noise);
-                return new("apply: noise", HttpMethod.Post, $"/api/events/{eventId}/applications", json, noise, Status: 400);
+                return new("apply: noise", HttpMethod.Post, $"/api/events/{eventId}/applications", json, noise, applicantToken, 400);
             case "apply: content type":
                 return new("apply: content type", HttpMethod.Post, $"/api/events/{eventId}/applications",
-                    random.Next(2) == 0 ? "text/plain" : "application/x-www-form-urlencoded", "{\"userId\":5}"u8.ToArray(), Status: 415);
+                    random.Next(2) == 0 ? "text/plain" : "application/x-www-form-urlencoded", "{}"u8.ToArray(), applicantToken, 415);
             case "apply: oversized":
                 return new("apply: oversized", HttpMethod.Post, $"/api/events/{eventId}/applications", json,
-                    Encoding.UTF8.GetBytes("{\"userId\":5" + new string(' ', random.Next(1100, 50_000)) + "}"), Status: 413);
+                    Encoding.UTF8.GetBytes("{" + new string(' ', random.Next(1100, 50_000)) + "}"), applicantToken, 413);
             case "apply: event id":
-                return new("apply: event id", HttpMethod.Post, $"/api/events/{badId}/applications", json, "{\"userId\":5}"u8.ToArray(),
+                return new("apply: event id", HttpMethod.Post, $"/api/events/{badId}/applications", Token: applicantToken,
                     Status: 400, Field: "eventId");
             case "apply: missing event":
                 var missing = $"missing-{random.Next(1000)}";
-                return new("apply: missing event", HttpMethod.Post, $"/api/events/{missing}/applications", json,
-                    "{\"userId\":5}"u8.ToArray(), Status: 404, Field: missing);
+                return new("apply: missing event", HttpMethod.Post, $"/api/events/{missing}/applications", Token: applicantToken,
+                    Status: 404, Field: missing);
+            case "apply: no token":
+                return new("apply: no token", HttpMethod.Post, $"/api/events/{eventId}/applications", Status: 401);
+            case "apply: wrong token":
+                return new("apply: wrong token", HttpMethod.Post, $"/api/events/{eventId}/applications",
+                    Token: Pick(random, WrongTokens(applicantToken)), Status: 401);
+            case "apply: not an applicant":
+                // A valid token, of the operators' client: it has no apply scope.
+                return new("apply: not an applicant", HttpMethod.Post, $"/api/events/{eventId}/applications", Token: key, Status: 403);
+            case "my application: no token":
+                return new("my application: no token", HttpMethod.Get, $"/api/events/{eventId}/applications/me",
+                    Token: random.Next(2) == 0 ? null : Pick(random, WrongTokens(applicantToken)), Status: 401);
             case "get application: event id":
-                return new("get application: event id", HttpMethod.Get, $"/api/events/{badId}/applications/1", Status: 400, Field: "eventId");
+                return new("get application: event id", HttpMethod.Get, $"/api/events/{badId}/applications/1", Token: key, Status: 400, Field: "eventId");
             case "get application: user id":
                 return new("get application: user id", HttpMethod.Get, $"/api/events/{eventId}/applications/{Pick(random, BadUserIds)}",
-                    Status: 400, Field: "userId");
+                    Token: key, Status: 400, Field: "userId");
             case "get event: event id":
                 return new("get event: event id", HttpMethod.Get, $"/api/events/{badId}", Status: 400, Field: "eventId");
             case "create event: body":
@@ -142,7 +153,7 @@ public static class BadRequests
             case "admin: wrong token":
                 // The token is checked first: whatever the body or the parameters, 401 (a non-JSON Content-Type aside:
                 // routing answers it with 415 from the header alone).
-                var wrongKey = random.Next(2) == 0 ? null : Pick(random, new[] { "", "wrong", key + "x", key[..^4] + "AAAA", key.ToUpperInvariant() });
+                var wrongKey = random.Next(2) == 0 ? null : Pick(random, WrongTokens(key));
                 var kind = wrongKey is null ? "admin: no token" : "admin: wrong token";
                 var admin = Pick(random, new BadRequest[]
                 {
@@ -166,6 +177,9 @@ public static class BadRequests
                 return new("routing: path", HttpMethod.Get, $"/api/{Pick(random, new[] { "nowhere", "events/x/y/z", "admin" })}", Status: 404);
         }
     }
+
+    /// <summary>Tokens that must not validate: garbage, and a real one with its signature, payload or case changed.</summary>
+    private static string[] WrongTokens(string token) => ["", "wrong", token + "x", token[..^4] + "AAAA", token.ToUpperInvariant()];
 
     private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 }

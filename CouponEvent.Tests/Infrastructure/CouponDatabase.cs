@@ -28,11 +28,24 @@ public sealed class CouponDatabase(string connectionString, string kafkaBootstra
         var rows = 0;
         while (await reader.ReadAsync())
         {
-            users.Add(reader.GetInt64(0));
+            users.Add(long.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture));
             rows++;
         }
         Assert.Equal(rows, users.Count); // one row per user, whatever the schema says
         return users;
+    }
+
+    /// <summary>The coupon rows' applicants as MySQL holds them, in ordinal order.</summary>
+    public async Task<List<string>> CouponSubjectsAsync(string eventId)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SELECT user_id FROM coupons WHERE event_id = @e", connection);
+        command.Parameters.AddWithValue("@e", eventId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var subjects = new List<string>();
+        while (await reader.ReadAsync()) subjects.Add(reader.GetString(0));
+        return [.. subjects.Order(StringComparer.Ordinal)];
     }
 
     public Task<long> CouponCountAsync(string eventId) =>

@@ -26,6 +26,8 @@ public sealed class StackFixture : IAsyncLifetime
     public HttpClient ApplyApi { get; private set; } = null!;
     /// <summary>The stack's token issuer (CouponEvent.Identity).</summary>
     public HttpClient Identity { get; private set; } = null!;
+    /// <summary>Test users applying with tokens from <see cref="Identity"/>.</summary>
+    public Applicants Applicants { get; private set; } = null!;
     /// <summary>An access token of the operators' client, with the admin scope.</summary>
     public string AdminToken { get; private set; } = null!;
     public string RedisConnectionString { get; private set; } = null!;
@@ -80,6 +82,7 @@ public sealed class StackFixture : IAsyncLifetime
         KafkaBootstrapServers = (await App.GetConnectionStringAsync("kafka"))!;
         MySqlConnectionString = (await App.GetConnectionStringAsync("coupondb"))!;
         Identity = App.CreateHttpClient("identity");
+        Applicants = new Applicants(Identity);
         AdminToken = await TokenClient.RequestAdminTokenAsync(Identity, AdminClientSecret);
         ApplyApi = App.CreateHttpClient("applyapi");
         ApplyApi.Timeout = TimeSpan.FromSeconds(30);
@@ -102,22 +105,6 @@ public sealed class StackFixture : IAsyncLifetime
         if (App is not null) await App.DisposeAsync();
     }
 
-    /// <summary>
-    /// A race whose users, told 503, try again a second later (as users do) until every one has a definite answer.
-    /// </summary>
-    public static async Task<RaceResult> RaceUntilAnsweredAsync(HttpClient client, string eventId, IReadOnlyList<long> users, int workers = 32)
-    {
-        var answers = new Dictionary<long, HttpStatusCode>((await RaceAsync(client, eventId, users, workers)).Answers);
-        for (var round = 0; round < 60 && answers.ContainsValue(HttpStatusCode.ServiceUnavailable); round++)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var retry = await RaceAsync(client, eventId,
-                answers.Where(a => a.Value == HttpStatusCode.ServiceUnavailable).Select(a => a.Key).ToList(), workers);
-            foreach (var (user, status) in retry.Answers) answers[user] = status;
-        }
-        return new RaceResult(answers);
-    }
-
     /// <summary>Creates an event with a fresh id through the admin API.</summary>
     public async Task<string> CreateEventAsync(int quantity, DateTimeOffset? opensAt = null, DateTimeOffset? closesAt = null)
     {
@@ -125,21 +112,6 @@ public sealed class StackFixture : IAsyncLifetime
         using var response = await ApplyApi.PostAsJsonAsync("/api/events", new { id, name = $"Test {id}", quantity, opensAt, closesAt });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return id;
-    }
-
-    public static Task<HttpResponseMessage> ApplyAsync(HttpClient client, string eventId, long userId) =>
-        client.PostAsJsonAsync($"/api/events/{eventId}/applications", new { userId });
-
-    /// <summary>Sends one application per user from <paramref name="workers"/> parallel workers; returns each user's answer.</summary>
-    public static async Task<RaceResult> RaceAsync(HttpClient client, string eventId, IReadOnlyList<long> users, int workers = 32)
-    {
-        var answers = new ConcurrentDictionary<long, HttpStatusCode>();
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (userId, ct) =>
-        {
-            using var response = await ApplyAsync(client, eventId, userId);
-            answers[userId] = response.StatusCode;
-        });
-        return new RaceResult(answers);
     }
 }
 

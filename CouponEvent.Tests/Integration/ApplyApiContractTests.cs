@@ -46,28 +46,28 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
 
-        using var response = await StackFixture.ApplyAsync(_client, eventId, userId: 7);
+        using var response = await stack.Applicants.ApplyAsync(_client, eventId, 7);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal($"/api/events/{eventId}/applications/7", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/api/events/{eventId}/applications/me", response.Headers.Location?.OriginalString);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(eventId, body.GetProperty("eventId").GetString());
-        Assert.Equal(7, body.GetProperty("userId").GetInt64());
+        Assert.Equal("7", body.GetProperty("userId").GetString());
         Assert.Equal("accepted", body.GetProperty("status").GetString());
         Assert.Equal(1, body.GetProperty("position").GetInt64());
 
         await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
-        var status = await _client.GetFromJsonAsync<JsonElement>(response.Headers.Location);
-        Assert.Equal("issued", status.GetProperty("status").GetString());
+        using var mine = await stack.Applicants.StatusAsync(_client, eventId, "7");
+        Assert.Equal("issued", (await mine.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task A_second_application_of_the_same_user_is_409_and_gives_no_second_coupon()
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+        (await stack.Applicants.ApplyAsync(_client, eventId, 1)).Dispose();
 
-        using var again = await StackFixture.ApplyAsync(_client, eventId, 1);
+        using var again = await stack.Applicants.ApplyAsync(_client, eventId, 1);
 
         await AssertProblemAsync(again, HttpStatusCode.Conflict, "already-applied");
         Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
@@ -78,12 +78,12 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     {
         // FUNCTION FLUSH stands for a Redis that lost its functions and kept its data (a restore of data alone).
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+        (await stack.Applicants.ApplyAsync(_client, eventId, 1)).Dispose();
         await using (var redis = await ConnectionMultiplexer.ConnectAsync($"{stack.RedisConnectionString},allowAdmin=true"))
             await redis.GetDatabase().ExecuteAsync("FUNCTION", "FLUSH");
 
-        using var second = await StackFixture.ApplyAsync(_client, eventId, 2);
-        using var again = await StackFixture.ApplyAsync(_client, eventId, 1);
+        using var second = await stack.Applicants.ApplyAsync(_client, eventId, 2);
+        using var again = await stack.Applicants.ApplyAsync(_client, eventId, 1);
 
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Equal(2, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("position").GetInt64());
@@ -95,9 +95,9 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     public async Task An_application_after_the_last_coupon_is_410_and_the_user_is_not_a_winner()
     {
         var eventId = await stack.CreateEventAsync(quantity: 1);
-        (await StackFixture.ApplyAsync(_client, eventId, 1)).Dispose();
+        (await stack.Applicants.ApplyAsync(_client, eventId, 1)).Dispose();
 
-        using var late = await StackFixture.ApplyAsync(_client, eventId, 2);
+        using var late = await stack.Applicants.ApplyAsync(_client, eventId, 2);
 
         await AssertProblemAsync(late, HttpStatusCode.Gone, "sold-out");
         Assert.Equal("none", await StatusAsync(eventId, 2));
@@ -133,7 +133,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task An_unknown_event_is_404()
     {
-        using var response = await StackFixture.ApplyAsync(_client, "no-such-event", 1);
+        using var response = await stack.Applicants.ApplyAsync(_client, "no-such-event", 1);
         await AssertProblemAsync(response, HttpStatusCode.NotFound, "event-not-found");
     }
 
@@ -143,30 +143,39 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         var notYet = await stack.CreateEventAsync(quantity: 5, opensAt: DateTimeOffset.UtcNow.AddHours(1));
         var over = await stack.CreateEventAsync(quantity: 5, opensAt: DateTimeOffset.UtcNow.AddHours(-2), closesAt: DateTimeOffset.UtcNow.AddHours(-1));
 
-        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, notYet, 1), HttpStatusCode.Forbidden, "event-not-open");
-        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, over, 1), HttpStatusCode.Forbidden, "event-closed");
+        await AssertProblemAsync(await stack.Applicants.ApplyAsync(_client, notYet, 1), HttpStatusCode.Forbidden, "event-not-open");
+        await AssertProblemAsync(await stack.Applicants.ApplyAsync(_client, over, 1), HttpStatusCode.Forbidden, "event-closed");
         Assert.Equal("none", await StatusAsync(notYet, 1));
     }
 
     [Theory]
-    [InlineData("""{}""")]
-    [InlineData("""{"userId": 0}""")]
-    [InlineData("""{"userId": -5}""")]
-    [InlineData("""{"userId": "12"}""")]
-    [InlineData("""{"userId": 1.5}""")]
-    [InlineData("""{"userId": 9223372036854775808}""")]
-    [InlineData("""{"userId": null}""")]
-    [InlineData("""{"userId": 1, "extra": true}""")]
-    [InlineData("""{"userId": 1, "userId": 2}""")]
+    [InlineData("""{"userId": 12}""")]
+    [InlineData("""{"userId": "someone-else"}""")]
+    [InlineData("""{"USERID": 13}""")]
+    [InlineData("""{"userid": 7}""")]
+    public async Task A_body_that_names_a_user_is_400_saying_the_token_names_the_applicant_and_records_nothing(string body)
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+
+        using var response = await SendAsApplicantAsync(eventId, "body-names-someone", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        Assert.Contains("subject of the access token", problem.GetProperty("detail").GetString());
+        var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
+        Assert.Equal(0, summary.GetProperty("admitted").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""{"extra": true}""")]
     [InlineData("""[1]""")]
     [InlineData("""not json""")]
-    [InlineData("")]
+    [InlineData("""{}{}""")]
+    [InlineData("""{""")]
     public async Task A_malformed_body_is_400_problem_details(string body)
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
 
-        using var response = await _client.PostAsync($"/api/events/{eventId}/applications",
-            new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await SendAsApplicantAsync(eventId, "malformed-body", new StringContent(body, Encoding.UTF8, "application/json"));
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
         var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
@@ -174,15 +183,32 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_json_object_is_an_application_as_no_body_is()
+    {
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+
+        using var response = await SendAsApplicantAsync(eventId, "empty-object", new StringContent("{}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> SendAsApplicantAsync(string eventId, string subject, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/events/{eventId}/applications") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await stack.Applicants.TokenAsync(subject));
+        return await _client.SendAsync(request);
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_413_and_a_wrong_content_type_415()
     {
         var eventId = await stack.CreateEventAsync(quantity: 5);
-        var padded = "{\"userId\": 1" + new string(' ', 4096) + "}";
+        var padded = "{" + new string(' ', 4096) + "}";
 
-        await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
+        await AssertProblemAsync(await SendAsApplicantAsync(eventId, "oversized",
             new StringContent(padded, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "request-too-large");
-        await AssertProblemAsync(await _client.PostAsync($"/api/events/{eventId}/applications",
-            new StringContent("""{"userId": 1}""", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        await AssertProblemAsync(await SendAsApplicantAsync(eventId, "not-json",
+            new StringContent("{}", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
     }
 
     [Theory]
@@ -193,7 +219,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     [InlineData("x0123456789012345678901234567890123456789012345678901234567890123456789")]
     public async Task An_event_id_outside_the_pattern_is_400(string eventId)
     {
-        using var response = await StackFixture.ApplyAsync(_client, Uri.EscapeDataString(eventId), 1);
+        using var response = await stack.Applicants.ApplyAsync(_client, Uri.EscapeDataString(eventId), 1);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-event-id");
     }
 
@@ -216,7 +242,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     public async Task The_event_summary_counts_admitted_and_issued()
     {
         var eventId = await stack.CreateEventAsync(quantity: 3);
-        foreach (var user in new long[] { 1, 2 }) (await StackFixture.ApplyAsync(_client, eventId, user)).Dispose();
+        foreach (var user in new long[] { 1, 2 }) (await stack.Applicants.ApplyAsync(_client, eventId, user)).Dispose();
         await stack.Database.WaitForCouponsAsync(eventId, expected: 2);
 
         var summary = await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
@@ -287,7 +313,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         HttpResponseMessage duringOutage;
         try
         {
-            duringOutage = await StackFixture.ApplyAsync(_client, eventId, 1);
+            duringOutage = await stack.Applicants.ApplyAsync(_client, eventId, 1);
         }
         finally
         {
@@ -297,12 +323,12 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         // A timed-out publish may yet be written (FaultInjectionTests' KafkaHung): the slot is kept, never freed.
         await AssertProblemAsync(duringOutage, HttpStatusCode.ServiceUnavailable, "outcome-unknown");
         Assert.Equal("accepted", await StatusAsync(eventId, 1));
-        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, eventId, 1), HttpStatusCode.Conflict, "already-applied");
-        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, eventId, 2), HttpStatusCode.Gone, "sold-out");
+        await AssertProblemAsync(await stack.Applicants.ApplyAsync(_client, eventId, 1), HttpStatusCode.Conflict, "already-applied");
+        await AssertProblemAsync(await stack.Applicants.ApplyAsync(_client, eventId, 2), HttpStatusCode.Gone, "sold-out");
         // Nothing reached Kafka: past the grace, reconciliation issues the coupon from Redis's record.
         Assert.Equal([1L], await stack.Database.WaitForCouponsAsync(eventId, expected: 1));
         Assert.Equal("issued", await StatusAsync(eventId, 1));
-        await AssertProblemAsync(await StackFixture.ApplyAsync(_client, eventId, 2), HttpStatusCode.Gone, "sold-out");
+        await AssertProblemAsync(await stack.Applicants.ApplyAsync(_client, eventId, 2), HttpStatusCode.Gone, "sold-out");
     }
 
     [Fact]
@@ -313,7 +339,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
         HttpResponseMessage duringOutage;
         try
         {
-            duringOutage = await StackFixture.ApplyAsync(_client, eventId, 1);
+            duringOutage = await stack.Applicants.ApplyAsync(_client, eventId, 1);
         }
         finally
         {
@@ -328,17 +354,23 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
     /// <summary>After an outage, clients reconnect in the background: retry as a user would.</summary>
     private async Task<HttpResponseMessage> RetryUntilAcceptedAsync(string eventId, long userId)
     {
-        var response = await Eventually.ReturnsAsync(() => StackFixture.ApplyAsync(_client, eventId, userId),
+        var response = await Eventually.ReturnsAsync(() => stack.Applicants.ApplyAsync(_client, eventId, userId),
             r => r.StatusCode != HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return response;
     }
 
-    private async Task<string?> StatusAsync(string eventId, long userId) =>
-        (await _client.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}/applications/{userId}")).GetProperty("status").GetString();
+    /// <summary>Any user's status, as an operator reads it.</summary>
+    private async Task<string?> StatusAsync(string eventId, long userId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/events/{eventId}/applications/{userId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminToken);
+        using var response = await _client.SendAsync(request);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+    }
 
     /// <param name="problemType">Our problem type name; null for the framework's own (RFC 9110) types.</param>
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string problemType)
+    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string problemType)
     {
         using (response)
         {
@@ -348,6 +380,7 @@ public sealed class ApplyApiContractTests(StackFixture stack) : IAsyncLifetime
             var problem = JsonSerializer.Deserialize<JsonElement>(text);
             Assert.Equal(ProblemDetailsDefaults.TypePrefix + problemType, problem.GetProperty("type").GetString());
             Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+            return problem;
         }
     }
 }

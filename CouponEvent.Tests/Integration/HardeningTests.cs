@@ -31,7 +31,7 @@ public sealed class HardeningTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 100);
 
         var answers = new List<HttpResponseMessage>();
-        for (var user = 1; user <= 10; user++) answers.Add(await StackFixture.ApplyAsync(client, eventId, user));
+        for (var user = 1; user <= 10; user++) answers.Add(await stack.Applicants.ApplyAsync(client, eventId, user));
 
         var limited = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         Assert.InRange(limited.Count, 6, 7);
@@ -67,7 +67,8 @@ public sealed class HardeningTests(StackFixture stack)
         var eventId = await stack.CreateEventAsync(quantity: 10);
         var before = await StateAsync(eventId);
         var random = new Random(20261125);
-        var requests = Enumerable.Range(0, 3000).Select(_ => BadRequests.Any(random, eventId, stack.AdminToken)).ToList();
+        var applicantToken = await stack.Applicants.TokenAsync("hardening-applicant");
+        var requests = Enumerable.Range(0, 3000).Select(_ => BadRequests.Any(random, eventId, stack.AdminToken, applicantToken)).ToList();
 
         var answers = new System.Collections.Concurrent.ConcurrentBag<(BadRequest Request, int Status, string Body)>();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (request, ct) =>

@@ -39,7 +39,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         {
             for (var user = 1; user <= 200; user++)
             {
-                using var response = await StackFixture.ApplyAsync(client, eventId, user);
+                using var response = await stack.Applicants.ApplyAsync(client, eventId, user);
                 answers.Add(response.StatusCode);
             }
         });
@@ -47,7 +47,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal([HttpStatusCode.Conflict, HttpStatusCode.Conflict, HttpStatusCode.Conflict], answers.Take(3));
         Assert.All(answers.Skip(3), status => Assert.Equal(HttpStatusCode.Gone, status));
         Assert.Equal(0, scripts);
-        using var gone = await StackFixture.ApplyAsync(client, eventId, 1000);
+        using var gone = await stack.Applicants.ApplyAsync(client, eventId, 1000);
         var problem = await gone.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(ProblemTypes.SoldOut.Uri, problem.GetProperty("type").GetString());
         Assert.Equal(3, await CountAsync(client, eventId));
@@ -61,13 +61,13 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         using var client = factory.CreateClient();
         var eventId = await SellOutAsync(client, factory, quantity: 3);
 
-        await ReleaseAsApplyApiDoesAsync(eventId, userId: 2);
+        await ReleaseAsApplyApiDoesAsync(eventId, userId: "2");
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
         await Eventually.HoldsAsync(() => Task.FromResult(!remembered.IsSoldOut(eventId)), TimeSpan.FromSeconds(30));
 
-        using var reopened = await StackFixture.ApplyAsync(client, eventId, 100);
+        using var reopened = await stack.Applicants.ApplyAsync(client, eventId, 100);
         Assert.Equal(HttpStatusCode.Accepted, reopened.StatusCode);
-        using var next = await StackFixture.ApplyAsync(client, eventId, 10_000);
+        using var next = await stack.Applicants.ApplyAsync(client, eventId, 10_000);
         Assert.Equal(HttpStatusCode.Gone, next.StatusCode);
     }
 
@@ -83,7 +83,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
         await Eventually.HoldsAsync(() => Task.FromResult(!remembered.IsSoldOut(eventId)), TimeSpan.FromSeconds(5));
 
-        using var response = await StackFixture.ApplyAsync(client, eventId, 500);
+        using var response = await stack.Applicants.ApplyAsync(client, eventId, 500);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
@@ -100,7 +100,7 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         {
             for (var user = 2; user <= 5; user++)
             {
-                using var response = await StackFixture.ApplyAsync(client, eventId, user);
+                using var response = await stack.Applicants.ApplyAsync(client, eventId, user);
                 answers.Add(response.StatusCode);
             }
         });
@@ -118,11 +118,11 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         using var client = factory.CreateClient();
         var eventId = await AdmitRememberedAsync(client, factory, quantity: 100, users: 3);
 
-        await ReleaseAsApplyApiDoesAsync(eventId, userId: 2);
+        await ReleaseAsApplyApiDoesAsync(eventId, userId: "2");
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
-        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, 2) is null), TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, "2") is null), TimeSpan.FromSeconds(30));
 
-        using var again = await StackFixture.ApplyAsync(client, eventId, 2);
+        using var again = await stack.Applicants.ApplyAsync(client, eventId, 2);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
     }
 
@@ -136,9 +136,9 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         // A slot freed behind the instances' back: no announcement on the channel.
         await _redis.GetDatabase().HashDeleteAsync(EventKeys.Winners(eventId), 3);
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
-        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, 3) is null), TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(() => Task.FromResult(remembered.Answer(eventId, "3") is null), TimeSpan.FromSeconds(5));
 
-        using var response = await StackFixture.ApplyAsync(client, eventId, 3);
+        using var response = await stack.Applicants.ApplyAsync(client, eventId, 3);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
@@ -150,18 +150,18 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
     {
         var eventId = await stack.CreateEventAsync(quantity);
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
-        using (var first = await StackFixture.ApplyAsync(client, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        using (var first = await stack.Applicants.ApplyAsync(client, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         await Eventually.HoldsAsync(() => Task.FromResult(remembered.RemembersWinnersOf(eventId)), TimeSpan.FromSeconds(10));
         for (var user = 2; user <= users; user++)
         {
-            using var admitted = await StackFixture.ApplyAsync(client, eventId, user);
+            using var admitted = await stack.Applicants.ApplyAsync(client, eventId, user);
             Assert.Equal(HttpStatusCode.Accepted, admitted.StatusCode);
         }
         return eventId;
     }
 
     /// <summary>Frees a winner's slot with the release script, as ApplyApi does when the brokers refuse its publish: the change is announced.</summary>
-    private async Task ReleaseAsApplyApiDoesAsync(string eventId, long userId)
+    private async Task ReleaseAsApplyApiDoesAsync(string eventId, string userId)
     {
         var db = _redis.GetDatabase();
         var applicationId = Guid.Parse((string)(await db.HashGetAsync(EventKeys.Winners(eventId), userId))!);
@@ -194,10 +194,10 @@ public sealed class SoldOutTests(StackFixture stack) : IAsyncLifetime
         var eventId = await stack.CreateEventAsync(quantity);
         for (var user = 1; user <= quantity; user++)
         {
-            using var admitted = await StackFixture.ApplyAsync(client, eventId, user);
+            using var admitted = await stack.Applicants.ApplyAsync(client, eventId, user);
             Assert.Equal(HttpStatusCode.Accepted, admitted.StatusCode);
         }
-        using var first = await StackFixture.ApplyAsync(client, eventId, quantity + 1);
+        using var first = await stack.Applicants.ApplyAsync(client, eventId, quantity + 1);
         Assert.Equal(HttpStatusCode.Gone, first.StatusCode);
         var remembered = factory.Services.GetRequiredService<RememberedAnswers>();
         await Eventually.HoldsAsync(() => Task.FromResult(remembered.IsSoldOut(eventId)), TimeSpan.FromSeconds(10));

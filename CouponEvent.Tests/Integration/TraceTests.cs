@@ -33,7 +33,7 @@ public sealed class TraceTests(StackFixture stack)
             // One more user a second, while none of them has shown up.
             if (applied.Count == 0 || sinceLast.Elapsed > TimeSpan.FromSeconds(1))
             {
-                using var response = await StackFixture.ApplyAsync(client, eventId, applied.Count + 1);
+                using var response = await stack.Applicants.ApplyAsync(client, eventId, applied.Count + 1);
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
                 applied.Add($"{eventId}:{applied.Count + 1}");
                 sinceLast.Restart();

@@ -45,7 +45,7 @@ public sealed partial class ApplyOutcomesTests
     public void Each_refusal_answers_with_its_rows_status_and_type_and_a_detail_free_of_internals(ApplyOutcome outcome)
     {
         var answer = ApplyOutcomes.Of(outcome);
-        var problem = Problems.For(new ApplyResult(outcome, "black-friday", 42, Guid.CreateVersion7(), Detail: "as read")).Value;
+        var problem = Problems.For(new ApplyResult(outcome, "black-friday", "42", Guid.CreateVersion7(), Detail: "as read")).Value;
 
         Assert.Equal(answer.Status, problem.Status);
         Assert.Equal(answer.Problem!.Uri, problem.Type);

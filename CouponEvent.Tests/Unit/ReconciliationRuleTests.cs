@@ -19,10 +19,10 @@ public sealed class ReconciliationRuleTests
     {
         var application = AdmittedAt(Now.AddMinutes(-5));
 
-        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<long, string> { [7] = application }, new HashSet<long>(), Now, Grace);
+        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<string, string> { ["7"] = application }, new HashSet<string>(), Now, Grace);
 
         var issued = Assert.Single(toIssue);
-        Assert.Equal((Guid.ParseExact(application, "N"), "e1", 7L), (issued.ApplicationId, issued.EventId, issued.UserId));
+        Assert.Equal((Guid.ParseExact(application, "N"), "e1", "7"), (issued.ApplicationId, issued.EventId, issued.UserId));
         Assert.Equal(Now.AddMinutes(-5).ToUnixTimeMilliseconds(), issued.AdmittedAt.ToUnixTimeMilliseconds());
         Assert.Equal(1, unissued);
     }
@@ -30,8 +30,8 @@ public sealed class ReconciliationRuleTests
     [Fact]
     public void A_winner_within_the_grace_is_left_on_its_way()
     {
-        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<long, string> { [7] = AdmittedAt(Now.AddSeconds(-59)) },
-            new HashSet<long>(), Now, Grace);
+        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<string, string> { ["7"] = AdmittedAt(Now.AddSeconds(-59)) },
+            new HashSet<string>(), Now, Grace);
 
         Assert.Empty(toIssue);
         Assert.Equal(1, unissued);
@@ -42,7 +42,7 @@ public sealed class ReconciliationRuleTests
     {
         var old = AdmittedAt(Now.AddHours(-1));
 
-        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<long, string> { [7] = old, [8] = old }, new HashSet<long> { 7, 8 }, Now, Grace);
+        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<string, string> { ["7"] = old, ["8"] = old }, new HashSet<string> { "7", "8" }, Now, Grace);
 
         Assert.Empty(toIssue);
         Assert.Equal(0, unissued);
@@ -51,8 +51,8 @@ public sealed class ReconciliationRuleTests
     [Fact]
     public void A_winner_whose_admission_time_cannot_be_read_is_only_reported()
     {
-        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<long, string> { [7] = Guid.NewGuid().ToString("N"), [8] = "not-a-guid" },
-            new HashSet<long>(), Now, Grace);
+        var (toIssue, unissued) = Reconciler.Judge("e1", new Dictionary<string, string> { ["7"] = Guid.NewGuid().ToString("N"), ["8"] = "not-a-guid" },
+            new HashSet<string>(), Now, Grace);
 
         Assert.Empty(toIssue);
         Assert.Equal(2, unissued);
@@ -61,17 +61,17 @@ public sealed class ReconciliationRuleTests
     [Fact]
     public void Only_the_winners_past_the_grace_are_issued_from_a_mixed_event()
     {
-        var winners = new Dictionary<long, string>
+        var winners = new Dictionary<string, string>
         {
-            [1] = AdmittedAt(Now.AddMinutes(-10)), // lost by Kafka, or never sent
-            [2] = AdmittedAt(Now.AddMinutes(-10)), // issued by the Consumer
-            [3] = AdmittedAt(Now.AddSeconds(-1)), // still on its way
-            [4] = AdmittedAt(Now.AddMinutes(-2)), // a pending mark: its publish's outcome unknown
+            ["1"] = AdmittedAt(Now.AddMinutes(-10)), // lost by Kafka, or never sent
+            ["2"] = AdmittedAt(Now.AddMinutes(-10)), // issued by the Consumer
+            ["3"] = AdmittedAt(Now.AddSeconds(-1)), // still on its way
+            ["4"] = AdmittedAt(Now.AddMinutes(-2)), // a pending mark: its publish's outcome unknown
         };
 
-        var (toIssue, unissued) = Reconciler.Judge("e1", winners, new HashSet<long> { 2 }, Now, Grace);
+        var (toIssue, unissued) = Reconciler.Judge("e1", winners, new HashSet<string> { "2" }, Now, Grace);
 
-        Assert.Equal([1L, 4L], toIssue.Select(a => a.UserId).Order());
+        Assert.Equal(["1", "4"], toIssue.Select(a => a.UserId).Order());
         Assert.Equal(3, unissued);
     }
 }

@@ -4,20 +4,24 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 namespace CouponEvent.ApplyApi.Apis;
 
 /// <summary>
-/// The admin endpoints take OAuth 2.0 bearer tokens from the configured issuer, with the admin scope. The issuer,
+/// Every caller is an OAuth 2.0 bearer token from the configured issuer: applicants with the apply scope (the token's
+/// <c>sub</c> is the applicant), operators with the admin scope. The issuer,
 /// audiences and the rest are ASP.NET Core's standard section <c>Authentication:Schemes:Bearer</c> (<c>Authority</c>,
 /// <c>ValidAudiences</c>, <c>ValidIssuers</c>, <c>RequireHttpsMetadata</c>, ...), so any OpenID Connect provider will do;
 /// the local stack's is CouponEvent.Identity. Every refusal is a problem: 401 with <c>WWW-Authenticate: Bearer</c>,
 /// 403 without the scope, 503 while the issuer's keys cannot be fetched.
 /// </summary>
-internal static class AdminAuthorization
+internal static class TokenAuthorization
 {
-    public const string Policy = "admin";
+    public const string AdminPolicy = "admin";
 
-    public static void AddAdminAuthorization(this IHostApplicationBuilder builder)
+    /// <summary>The apply endpoint authenticates by itself (<see cref="ApplicantAuthentication"/>); the applicant's status reads take this policy.</summary>
+    public const string ApplicantPolicy = "applicant";
+
+    public static void AddTokenAuthorization(this IHostApplicationBuilder builder)
     {
-        // A lone scheme would become the default, and the authentication middleware would run it on every request, the
-        // apply path's included (bench/README.md): it runs only where the admin policy names it.
+        // A lone scheme would become the default, and the authentication middleware would run it on every request, before
+        // the apply path's sold-out answer (bench/README.md): it runs only where a policy names it, or the apply path asks.
         AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         builder.Services.AddAuthentication().AddJwtBearer(bearer =>
         {
@@ -40,10 +44,16 @@ internal static class AdminAuthorization
                 "Authentication:Schemes:Bearer:Authority must name the token issuer.")
             .ValidateOnStart();
         builder.Services.AddHealthChecks().AddCheck<TokenIssuerHealthCheck>("token-issuer");
-        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-            .RequireAuthenticatedUser()
-            .RequireAssertion(context => HasScope(context.User, IdentityContract.AdminScope)));
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasScope(context.User, IdentityContract.AdminScope)))
+            .AddPolicy(ApplicantPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasScope(context.User, IdentityContract.ApplyScope) &&
+                    IdentityContract.IsValidSubject(context.User.FindFirst("sub")?.Value)));
     }
 
     /// <summary>
@@ -60,17 +70,23 @@ internal static class AdminAuthorization
         // A token was refused while the issuer's discovery document and keys have never been fetched: it was not judged.
         if (context.AuthenticateFailure is not null && !await TokenIssuerHealthCheck.KeysFetchedAsync(context.Options, http.RequestAborted))
         {
-            await WriteAsync(http, ProblemTypes.IdentityUnavailable.With("The token issuer's keys could not be fetched. Nothing was recorded for this request: try again."));
+            await WriteAsync(http, ProblemTypes.IdentityUnavailable.With(IdentityUnavailableDetail));
             return;
         }
         http.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
-        await WriteAsync(http, ProblemTypes.Unauthorized.With(context.AuthenticateFailure is null
-            ? "Send an access token from the issuer in the Authorization header: Bearer <token>."
-            : "The access token is not valid: wrong signature, issuer or audience, or expired. Get a new one from the issuer."));
+        await WriteAsync(http, ProblemTypes.Unauthorized.With(UnauthorizedDetail(context.AuthenticateFailure is not null)));
     }
 
-    private static Task ForbiddenAsync(ForbiddenContext context) =>
-        WriteAsync(context.HttpContext, ProblemTypes.Forbidden.With($"The access token does not grant the scope {IdentityContract.AdminScope}."));
+    /// <summary>Why a request got 401: no token, or one that did not validate.</summary>
+    public static string UnauthorizedDetail(bool tokenRefused) => tokenRefused
+        ? "The access token is not valid: wrong signature, issuer or audience, or expired. Get a new one from the issuer."
+        : "Send an access token from the issuer in the Authorization header: Bearer <token>.";
+
+    public const string IdentityUnavailableDetail = "The token issuer's keys could not be fetched. Nothing was recorded for this request: try again.";
+
+    private static Task ForbiddenAsync(ForbiddenContext context) => WriteAsync(context.HttpContext, ProblemTypes.Forbidden.With(
+        $"The access token does not grant what this endpoint needs: the scope {IdentityContract.AdminScope} for operators, " +
+        $"{IdentityContract.ApplyScope} and an applicant subject for applicants."));
 
     private static Task WriteAsync(HttpContext http, Microsoft.AspNetCore.Mvc.ProblemDetails problem)
     {
