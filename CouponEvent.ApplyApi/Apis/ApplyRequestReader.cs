@@ -16,7 +16,7 @@ internal static class ApplyRequestReader
     public const int MaxBodyBytes = 1024;
 
     public const string IdentityDetail =
-        "The applicant is the subject of the access token in the Authorization header, never a field of the body: send no body, or {}.";
+        "userId is not for the client to say: the applicant is the subject of the access token in the Authorization header. Send no body, or {}.";
 
     /// <returns>The counted refusal, or null for a well-formed application.</returns>
     public static async ValueTask<ApplyResult?> ReadAsync(string eventId, HttpRequest request, CancellationToken cancellationToken)

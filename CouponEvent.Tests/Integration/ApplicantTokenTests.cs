@@ -99,8 +99,7 @@ public sealed class ApplicantTokenTests(StackFixture stack) : IAsyncLifetime
         using var b = await SendAsync(HttpMethod.Post, $"/api/events/{eventId}/applications", second);
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Conflict], new[] { a.StatusCode, b.StatusCode });
-        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
-        Assert.Equal(1, await stack.Database.ScalarAsync("SELECT COUNT(*) FROM coupons WHERE event_id = @e AND user_id = 'one-person'", ("@e", eventId)));
+        Assert.Equal(["one-person"], await CouponSubjectsAsync(eventId, expected: 1));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using CouponEvent.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -58,14 +59,56 @@ public sealed class TokenIssuerTests(StackFixture stack)
         using var client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stack.AdminToken);
 
+        var eventId = await stack.CreateEventAsync(quantity: 5);
+
         using var refused = await client.GetAsync("/api/admin/failed-events");
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        using var application = await stack.Applicants.ApplyAsync(client, eventId, "issuer-unreachable");
+        var applicationProblem = await application.Content.ReadFromJsonAsync<JsonElement>();
         using var health = await client.GetAsync("/health");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(ProblemTypes.IdentityUnavailable.Uri, problem.GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, application.StatusCode);
+        Assert.Equal(ProblemTypes.IdentityUnavailable.Uri, applicationProblem.GetProperty("type").GetString());
+        Assert.Equal(0, await stack.Database.CouponCountAsync(eventId));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task With_the_issuer_stopped_mid_race_admissions_go_on_on_its_cached_keys_and_the_invariant_holds()
+    {
+        // A CouponEvent.Identity of this test's own, over HTTP, so that stopping it leaves the stack's alone.
+        var identity = new WebApplicationFactory<CouponEvent.Identity.IssuerOptions>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.UseSetting("Issuer:AdminClientSecret", StackFixture.AdminClientSecret);
+        });
+        identity.UseKestrel(0);
+        var issuerClient = identity.CreateClient();
+        await using var api = new ApplyApiFactory(stack, web => web.UseSetting("Authentication:Schemes:Bearer:Authority", issuerClient.BaseAddress!.ToString()));
+        using var client = api.CreateClient();
+        var applicants = new Applicants(issuerClient);
+        var eventId = await stack.CreateEventAsync(quantity: 300);
+        var users = Enumerable.Range(1, 600).Select(i => (long)i).ToList();
+        await applicants.PrepareAsync(users);
+
+        var before = await applicants.RaceAsync(client, eventId, users[..100]);
+        await identity.DisposeAsync();
+        using (var probe = new HttpClient { BaseAddress = issuerClient.BaseAddress })
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => TokenClient.RequestApplicantTokenAsync(probe, "anyone"));
+        var after = await applicants.RaceAsync(client, eventId, users[100..]);
+
+        Assert.Equal(100, before.Count(HttpStatusCode.Accepted));
+        Assert.Equal(200, after.Count(HttpStatusCode.Accepted));
+        Assert.Equal(300, after.Count(HttpStatusCode.Gone));
+        var forged = Forgery.SignedWithAKeyOfItsOwn(issuerClient.BaseAddress!.ToString(), IdentityContract.Audience, IdentityContract.ApplyScope,
+            DateTime.UtcNow.AddMinutes(5), "forger-while-issuer-away");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/events/{eventId}/applications/me") { Headers = { Authorization = new("Bearer", forged) } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(request)).StatusCode);
+        Assert.Equal(before.Accepted.Union(after.Accepted).ToHashSet(), await stack.Database.WaitForCouponsAsync(eventId, expected: 300));
+        issuerClient.Dispose();
     }
 
     private static string Issuer(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}/";
