@@ -14,8 +14,11 @@ kafka.WithTopic(Topics.CouponCreate, Topics.CouponCreatePartitions, Topics.Coupo
 
 // The local stack's OpenID Connect issuer: operators' tokens by client credentials (the secret below).
 var adminClientSecret = builder.AddParameter("admin-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+// It is the stack's development issuer whatever the services' environment (bench runs them in Production): its
+// applicant grant, which mints a token for any subject, exists only in Development.
 var identity = builder.AddService<Projects.CouponEvent_Identity>("identity")
-    .WithEnvironment("Issuer__AdminClientSecret", adminClientSecret);
+    .WithEnvironment("Issuer__AdminClientSecret", adminClientSecret)
+    .WithEnvironment("DOTNET_ENVIRONMENT", "Development");
 identity.WithEnvironment("Issuer__Url", identity.GetEndpoint("http"));
 
 var applyapi = builder.AddService<Projects.CouponEvent_ApplyApi>("applyapi")
@@ -39,6 +42,7 @@ builder.AddService<Projects.CouponEvent_RetryJob>("retryjob")
 // The race, per event and per second: what Aspire's dashboard has no page for.
 builder.AddService<Projects.CouponEvent_RaceView>("raceview")
     .WithReference(redis).WaitFor(redis)
+    .WithTokenIssuer(identity)
     .WithReference(coupondb).WaitFor(applyapi)
     .WithUrlForEndpoint("http", url => url.DisplayText = "Race view");
 

@@ -1,5 +1,6 @@
 using CouponEvent.ServiceDefaults;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 
 namespace CouponEvent.Identity;
@@ -31,7 +32,8 @@ public static class IssuerExtensions
                 // An applicant's token is asked for without a client secret: the grant exists only in Development.
                 server.AcceptAnonymousClients();
             }
-            server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+            server.AddEphemeralEncryptionKey().AddEphemeralSigningKey(
+                builder.Configuration[$"{IssuerOptions.SectionName}:{nameof(IssuerOptions.SigningAlgorithm)}"] ?? SecurityAlgorithms.RsaSha256);
             // Access tokens are JWTs any resource server can validate (RFC 9068), not OpenIddict's encrypted format.
             server.DisableAccessTokenEncryption();
             server.EnableDegradedMode();

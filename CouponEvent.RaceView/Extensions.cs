@@ -10,6 +10,7 @@ internal static class Extensions
         builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
         // ApplyApi migrates the database; the race view only reads it.
         builder.AddCouponDatabase(migrate: false);
+        builder.AddTokenAuthorization();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RaceBoard>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RaceBoard>());

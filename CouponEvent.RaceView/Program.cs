@@ -13,6 +13,9 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.MapRaceApi();
+// Outside Development, the race's data is for operators (a token with the admin scope); the page asks for one.
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapRaceApi(requireAdmin: !app.Environment.IsDevelopment());
 
 app.Run();

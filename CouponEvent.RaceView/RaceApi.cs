@@ -12,9 +12,11 @@ public sealed record OutcomeSeries(string Key, int Status, string Label);
 
 public static class RaceApi
 {
-    public static RouteGroupBuilder MapRaceApi(this IEndpointRouteBuilder app)
+    /// <param name="requireAdmin">Operators only: a bearer token with the admin scope (outside Development).</param>
+    public static RouteGroupBuilder MapRaceApi(this IEndpointRouteBuilder app, bool requireAdmin)
     {
         var api = app.MapGroup("/api/races");
+        if (requireAdmin) api.RequireAuthorization(TokenAuthorization.AdminPolicy);
         api.MapGet("/", (RaceBoard board) => TypedResults.Ok(new RaceBoardView(board.Problem, board.Races, Outcomes)));
         api.MapGet("/{eventId}/timeline", GetTimelineAsync);
         return api;

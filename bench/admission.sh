@@ -15,6 +15,7 @@ if $quick; then duration=3s runs=2; else duration=10s runs=5; fi
 build_release Trivial Harness
 start_trivial
 start_stack
+mint_tokens "${BENCH_TOKENS:-100000}"
 api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
 
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
@@ -25,7 +26,7 @@ load() { # connections duration target wrk-script [env...]
 create bench-admit 10000000
 create bench-soldout 1
 create bench-dup 1000
-curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
+curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H "Authorization: Bearer $(head -1 "$TOKENS")"
 load 64 3s "$api" apply.lua EVENT=bench-dup USERS=1000 >/dev/null
 # Warm-up: new users of an event of their own, which the runs never meet. Thirty seconds, because every service of a
 # fresh stack is still compiling its hot paths on the same two cores for that long (a fresh ApplyApi's JIT thread took a fifth
@@ -58,7 +59,7 @@ for path in "sold out:bench-soldout:" "duplicate:bench-dup:USERS=1000"; do
 done
 # The race over HTTP, on the warm stack: distinct users until the coupons are gone, first request to last coupon row.
 if $quick; then race_users=10000 race_quantity=1000; else race_users=100000 race_quantity=10000; fi
-race=$(harness race --api "$api" --token "$token" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; exit 1; }
+race=$(harness race --api "$api" --token "$token" --issuer "$issuer" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; exit 1; }
 echo >>"$work/admission.md"
 echo "Race: $(sed -E 's/^RACE //' <<<"$race")" >>"$work/admission.md"
 echo >>"$work/admission.md"

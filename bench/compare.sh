@@ -49,8 +49,10 @@ questions() { sql "SHOW GLOBAL STATUS LIKE 'Questions'" | awk '{print $2}'; }
 
 # Warm-up: one unmeasured burst per design, so that JIT and connection pools are not what is measured.
 curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"cmp-warmup","name":"warm-up","quantity":100}'
+# CouponEvent's applicants apply with their own tokens from the stack's issuer (minted before each burst, not timed).
 for base in http://127.0.0.1:$count_port http://127.0.0.1:$incr_port $api; do
-  harness burst --url "$base/api/events/cmp-warmup/applications" --users 2000 --connections 64 >/dev/null
+  applicants=(); [ "$base" = "$api" ] && applicants=(--issuer "$issuer")
+  harness burst --url "$base/api/events/cmp-warmup/applications" --users 2000 --connections 64 "${applicants[@]}" >/dev/null
 done
 
 echo "design users run issued requests_per_s p99_ms unrelated_p99_ms mysql_qps mysql_threads_running" >"$work/runs"
@@ -59,18 +61,19 @@ for run in $(seq "$repeats"); do
     for design in naive-count naive-incr couponevent; do
       event=cmp-$design-$users-$run-$RANDOM
       unrelated=http://127.0.0.1:$page_port/api/users/1/coupons
+      applicants=()
       case $design in
         naive-count) base=http://127.0.0.1:$count_port ;;
         naive-incr) base=http://127.0.0.1:$incr_port ;;
         couponevent)
-          base=$api
+          base=$api applicants=(--issuer "$issuer")
           curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
             -d "{\"id\":\"$event\",\"name\":\"$event\",\"quantity\":100}" ;;
       esac
       before=$(questions); touch "$work/watching"; echo 0 >"$work/threads"; watch_mysql & watcher=$!
       # The first run at the largest size also records the unrelated page's latency over time, for the plot.
       timeline=(); [ "$run" = 1 ] && [ "$users" = "${sizes##* }" ] && timeline=(--timeline "$work/timeline.csv" --label "$design")
-      line=$(harness burst --url "$base/api/events/$event/applications" --users "$users" --connections 64 --unrelated "$unrelated" "${timeline[@]}")
+      line=$(harness burst --url "$base/api/events/$event/applications" --users "$users" --connections 64 --unrelated "$unrelated" "${applicants[@]}" "${timeline[@]}")
       rm -f "$work/watching"; wait "$watcher" || true
       seconds=$(grep -oE "seconds=[0-9.]+" <<<"$line" | cut -d= -f2)
       qps=$(awk -v a="$before" -v b="$(questions)" -v s="$seconds" 'BEGIN { printf "%.0f", (b - a) / s }')

@@ -13,15 +13,16 @@ source bench/stack.sh
 parse_options "${args[@]}"
 command -v perf >/dev/null || { eng/install-servers.sh; apt-get install -y -qq linux-perf >/dev/null; }
 
-build_release
+build_release Harness
 # JIT-compiled frames get their names from /tmp/perf-PID.map.
 # (W^X off: its double mapping hides JIT-compiled code from perf.)
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 start_stack
+mint_tokens "${BENCH_TOKENS:-100000}"
 api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
 curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"profile","name":"profile","quantity":10000000}'
 curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"id":"profile-soldout","name":"profile","quantity":1}'
-curl -sf -o /dev/null -X POST "$api/api/events/profile-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
+curl -sf -o /dev/null -X POST "$api/api/events/profile-soldout/applications" -H "Authorization: Bearer $(head -1 "$TOKENS")"
 case $scenario in
   admission) load=(EVENT=profile) ;;
   soldout) load=(EVENT=profile-soldout) ;;

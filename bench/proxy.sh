@@ -13,13 +13,14 @@ if $quick; then duration=3s; else duration=10s; fi
 build_release Trivial Harness
 start_trivial
 start_stack
+mint_tokens "${BENCH_TOKENS:-100000}"
 started_in=$stack_started_in
 
 replica=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
 create proxy-admit 10000000
 create proxy-soldout 1
-curl -sf -o /dev/null -X POST "$api/api/events/proxy-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
+curl -sf -o /dev/null -X POST "$api/api/events/proxy-soldout/applications" -H "Authorization: Bearer $(head -1 "$TOKENS")"
 
 run() { # target script env...
   local target=$1 script=$2; shift 2

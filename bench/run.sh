@@ -26,6 +26,7 @@ threads=2
 build_release Trivial Harness
 start_trivial
 start_stack
+mint_tokens "${BENCH_TOKENS:-100000}"
 applyapi_pid=$(pid_of applyapi)
 
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
@@ -42,7 +43,7 @@ trivial=(http://127.0.0.1:$trivial_port/ get.lua)
 create bench-admit 10000000
 create bench-soldout 1
 create bench-dup 1000
-curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H 'Content-Type: application/json' -d '{"userId":1}'
+curl -sf -o /dev/null -X POST "$api/api/events/bench-soldout/applications" -H "Authorization: Bearer $(head -1 "$TOKENS")"
 # Every one of users 1..1000 takes its slot, so that the measured runs meet only 409s.
 load 64 3s "$api" apply.lua EVENT=bench-dup USERS=1000 >/dev/null
 
@@ -91,7 +92,7 @@ for quantity in $quantities; do
 done
 
 echo "4/5 The race: $race_users users for $race_quantity coupons"
-race=$(harness race --api "$api" --token "$token" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; echo "The race failed its invariant"; exit 1; }
+race=$(harness race --api "$api" --token "$token" --issuer "$issuer" --users "$race_users" --quantity "$race_quantity" --connections 64) || { echo "$race"; echo "The race failed its invariant"; exit 1; }
 
 echo "5/5 Invariant"
 admitted=$(field bench-admit admitted)

@@ -4,7 +4,8 @@
 #   start_trivial        the yardstick, a trivial Kestrel endpoint, on $trivial_port (BENCH_TRIVIAL_PORT, default 18080)
 #   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port via Aspire's
 #                        proxy, no dashboard) and sets
-#                        api, token, kafka and pid_of NAME; background processes go in pids, stopped on exit
+#                        api, token (an operator's), issuer, kafka and pid_of NAME; background processes go in pids, stopped on exit
+#   mint_tokens N        N applicants' tokens from the issuer, one per line, in $TOKENS (exported: bench/apply.lua reads it)
 # Expects set -euo pipefail and the repository root as the working directory.
 
 parse_options() {
@@ -70,11 +71,15 @@ start_stack() {
   echo "Stack up in $stack_started_in s"
   kafka=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ConnectionStrings__kafka=//p')
   # An operator's access token from the stack's issuer (client credentials), for creating events.
-  local issuer
   issuer=$(tr '\0' '\n' <"/proc/$(pid_of identity)/environ" | sed -n 's/^Issuer__Url=//p')
   token=$(curl -sf "${issuer%/}/connect/token" -d grant_type=client_credentials -d client_id=couponevent-admin \
     --data-urlencode client_secret="$secret" -d scope=couponevent.admin | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
   [ -n "$token" ] || { echo "The issuer gave no token"; exit 1; }
+}
+
+mint_tokens() {
+  export TOKENS=$work/tokens
+  harness tokens --issuer "$issuer" --count "$1" --out "$TOKENS"
 }
 
 # The pid of a service's own process (DCP runs it under a `dotnet run` wrapper: not the wrapper's).

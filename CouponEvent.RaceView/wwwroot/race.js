@@ -5,8 +5,21 @@ const $ = id => document.getElementById(id);
 const number = n => n == null ? "–" : n.toLocaleString("en-US");
 const escape = text => String(text ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// Outside Development the race view's data is for operators: a bearer token with the scope couponevent.admin, asked
+// for once and kept for this tab only. In Development (the local stack) nothing is asked.
+let askedForToken = false;
 async function get(path) {
-  const response = await fetch(path, { cache: "no-store" });
+  const headers = sessionStorage.getItem("token") ? { Authorization: `Bearer ${sessionStorage.getItem("token")}` } : {};
+  const response = await fetch(path, { cache: "no-store", headers });
+  if ((response.status === 401 || response.status === 403) && !askedForToken) {
+    askedForToken = true;
+    const token = prompt("The race view is for operators: paste an access token with the scope couponevent.admin.");
+    if (token) {
+      sessionStorage.setItem("token", token.trim());
+      askedForToken = false;
+      return get(path);
+    }
+  }
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }

@@ -64,6 +64,8 @@ public sealed class RaceViewTests(StackFixture stack) : IAsyncLifetime
         // "course-20261125-101010: 202 × 100, 410 × 900"
         Assert.Matches(@"^course-[0-9-]+: 202 × 100, 410 × 900$", result.Message);
         var eventId = result.Message![..result.Message!.IndexOf(':')];
-        Assert.Equal(100, (await stack.Database.WaitForCouponsAsync(eventId, expected: 100)).Count);
+        var subjects = await stack.Database.WaitForCouponSubjectsAsync(eventId, expected: 100);
+        Assert.Equal(100, subjects.Distinct().Count());
+        Assert.All(subjects, subject => Assert.StartsWith("racer-", subject));
     }
 }

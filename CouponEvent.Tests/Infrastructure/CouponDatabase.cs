@@ -88,7 +88,17 @@ public sealed class CouponDatabase(string connectionString, string kafkaBootstra
     /// Waits until the event has <paramref name="expected"/> coupon rows and the Consumer has committed past every
     /// message published by then, so that any extra row would be counted too; returns the users with a coupon.
     /// </summary>
-    public async Task<HashSet<long>> WaitForCouponsAsync(string eventId, int expected, TimeSpan? timeout = null)
+    /// <summary>As <see cref="WaitForCouponsAsync"/>, for applicants that are not numbers: their subjects, in ordinal order.</summary>
+    public async Task<List<string>> WaitForCouponSubjectsAsync(string eventId, int expected, TimeSpan? timeout = null)
+    {
+        await WaitForCouponsAsync(eventId, expected, timeout, read: false);
+        return await CouponSubjectsAsync(eventId);
+    }
+
+    public async Task<HashSet<long>> WaitForCouponsAsync(string eventId, int expected, TimeSpan? timeout = null) =>
+        (await WaitForCouponsAsync(eventId, expected, timeout, read: true))!;
+
+    private async Task<HashSet<long>?> WaitForCouponsAsync(string eventId, int expected, TimeSpan? timeout, bool read)
     {
         try
         {
@@ -99,6 +109,6 @@ public sealed class CouponDatabase(string connectionString, string kafkaBootstra
             // The assertion on the rows says what is missing better than a timeout does.
         }
         await ConsumerProgress.WaitUntilCaughtUpAsync(kafkaBootstrapServers, timeout);
-        return await CouponUsersAsync(eventId);
+        return read ? await CouponUsersAsync(eventId) : null;
     }
 }

@@ -1,11 +1,14 @@
 // The benchmark's tools that wrk cannot be:
-//   race     --api URL --token TOKEN --users N --quantity Q [--connections C]
-//            N distinct users race for Q coupons over HTTP; reports the seconds from the first request to the last coupon row.
+//   tokens   --issuer URL --count N --out FILE
+//            N applicants' access tokens (subjects bench-1..bench-N) from the stack's issuer, one per line, for wrk.
+//   race     --api URL --token TOKEN --issuer URL --users N --quantity Q [--connections C]
+//            N distinct users, each with its own token (minted first, not timed), race for Q coupons over HTTP;
+//            reports the seconds from the first request to the last coupon row.
 //   issuance --api URL --token TOKEN --kafka HOST:PORT --quantity N [--backlog B]
 //            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
 //            reports how fast the Consumer turns them into rows.
-//   burst    --url URL --users N [--connections C] [--unrelated URL] [--timeline FILE --label NAME]
-//            POSTs {"userId": 1..N} to URL from C connections (64) while 8 more connections keep GETting the unrelated
+//   burst    --url URL --users N [--issuer URL] [--connections C] [--unrelated URL] [--timeline FILE --label NAME]
+//            POSTs users 1..N's applications to URL (their tokens with --issuer, else {"userId": n}) from C connections (64) while 8 more connections keep GETting the unrelated
 //            page; reports answers by status, requests/s and p99 of both (bench/compare.sh, the course's designs);
 //            appends "NAME,seconds,latency_ms" per unrelated request to FILE.
 //   timeline --csv FILE --out PNG
@@ -27,6 +30,7 @@ try
 {
     return args.FirstOrDefault() switch
     {
+        "tokens" => await Tokens.RunAsync(options),
         "race" => await Race.RunAsync(options),
         "issuance" => await Issuance.RunAsync(options),
         "burst" => await Burst.RunAsync(options),
@@ -112,11 +116,43 @@ internal sealed class Api(string baseUrl, string token)
 /// </summary>
 internal static class Application
 {
-    public static Task<HttpResponseMessage> PostAsync(HttpClient client, string url, int userId)
+    /// <summary>CouponEvent's application: the user's token and no body. Without one, the course's designs' body.</summary>
+    public static Task<HttpResponseMessage> PostAsync(HttpClient client, string url, int userId, string? token = null)
     {
-        var content = new ByteArrayContent(Encoding.ASCII.GetBytes($"{{\"userId\":{userId}}}"));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return client.PostAsync(url, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        else
+        {
+            request.Content = new ByteArrayContent(Encoding.ASCII.GetBytes($"{{\"userId\":{userId}}}"));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        return client.SendAsync(request);
+    }
+}
+
+/// <summary>Applicants' tokens from the stack's issuer (its Development grant), minted before anything is measured.</summary>
+internal static class Tokens
+{
+    public static async Task<string[]> MintAsync(string? issuer, int count)
+    {
+        var tokens = new string[count + 1];
+        if (issuer is null) return tokens;
+        using var client = new HttpClient { BaseAddress = new Uri(issuer) };
+        await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (user, ct) =>
+            tokens[user] = await CouponEvent.ServiceDefaults.TokenClient.RequestApplicantTokenAsync(client, $"bench-{user}", ct));
+        return tokens;
+    }
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var clock = Stopwatch.StartNew();
+        var tokens = await MintAsync(options["issuer"], options.Int("count"));
+        await File.WriteAllLinesAsync(options["out"], tokens.Skip(1));
+        Console.Error.WriteLine($"{tokens.Length - 1} tokens in {clock.Elapsed.TotalSeconds:F1} s");
+        return 0;
     }
 }
 
@@ -127,6 +163,7 @@ internal static class Race
         var api = new Api(options["api"], options["token"]);
         int users = options.Int("users"), quantity = options.Int("quantity"), connections = options.Int("connections", 64);
         var eventId = await api.CreateEventAsync("race", quantity);
+        var tokens = await Tokens.MintAsync(options["issuer"], users);
 
         var statuses = new int[600];
         var next = 0;
@@ -139,7 +176,7 @@ internal static class Race
             int user;
             while ((user = Interlocked.Increment(ref next)) <= users)
             {
-                using var response = await Application.PostAsync(api.Client, $"/api/events/{eventId}/applications", user);
+                using var response = await Application.PostAsync(api.Client, $"/api/events/{eventId}/applications", user, tokens[user]);
                 Interlocked.Increment(ref statuses[(int)response.StatusCode]);
             }
         }));
@@ -161,6 +198,7 @@ internal static class Burst
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 });
         int users = options.Int("users"), connections = options.Int("connections", 64);
         var url = options["url"];
+        var tokens = await Tokens.MintAsync(options.Optional("issuer"), users);
         var statuses = new int[600];
         var latencies = new List<double>[connections];
         var unrelated = new List<(double At, double Ms)>();
@@ -190,7 +228,7 @@ internal static class Burst
             while ((user = Interlocked.Increment(ref next)) <= users)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await Application.PostAsync(client, url, user);
+                using var response = await Application.PostAsync(client, url, user, tokens[user]);
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref statuses[(int)response.StatusCode]);
             }

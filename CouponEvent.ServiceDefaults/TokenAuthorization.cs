@@ -1,7 +1,10 @@
-using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-namespace CouponEvent.ApplyApi.Apis;
+namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
 /// Every caller is an OAuth 2.0 bearer token from the configured issuer: applicants with the apply scope (the token's
@@ -9,13 +12,13 @@ namespace CouponEvent.ApplyApi.Apis;
 /// audiences and the rest are ASP.NET Core's standard section <c>Authentication:Schemes:Bearer</c> (<c>Authority</c>,
 /// <c>ValidAudiences</c>, <c>ValidIssuers</c>, <c>RequireHttpsMetadata</c>, ...), so any OpenID Connect provider will do;
 /// the local stack's is CouponEvent.Identity. Every refusal is a problem: 401 with <c>WWW-Authenticate: Bearer</c>,
-/// 403 without the scope, 503 while the issuer's keys cannot be fetched.
+/// 403 without the scope, 503 while the issuer's keys cannot be fetched. ApplyApi and the race view use it.
 /// </summary>
-internal static class TokenAuthorization
+public static class TokenAuthorization
 {
     public const string AdminPolicy = "admin";
 
-    /// <summary>The apply endpoint authenticates by itself (<see cref="ApplicantAuthentication"/>); the applicant's status reads take this policy.</summary>
+    /// <summary>ApplyApi's apply endpoint authenticates by itself (its <c>ApplicantAuthentication</c>); the applicant's status reads take this policy.</summary>
     public const string ApplicantPolicy = "applicant";
 
     public static void AddTokenAuthorization(this IHostApplicationBuilder builder)
