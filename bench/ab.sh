@@ -49,7 +49,7 @@ issuer_for() {
 
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }             # the machine's CPU time, in ticks
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }                          # a process's CPU time, in ticks
-create() { curl -sf -o /dev/null -X POST "$second/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"ab\",\"quantity\":$2}"; }
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"ab\",\"quantity\":$2}"; }
 measure() { # pid scenario wrk-env...: one 10-second run; prints requests/s, p99 and both CPU figures per request
   local pid=$1 scenario=$2; shift 2
   local t0 m0 t1 m1 rate p99

@@ -18,7 +18,8 @@ public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, 
 /// answer is counted by its outcome (<see cref="ApplyOutcomes"/>), the one table that gives it a status and a problem.
 /// </summary>
 public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission admission, ReplicaAcknowledgement replicas,
-    ApplicationPublisher publisher, KnownEvents known, ApplicantRateLimiter limiter, TimeProvider time, ILogger<ApplyUseCase> logger)
+    ApplicationPublisher publisher, KnownEvents known, ApplicantAuthentication applicants, ApplicantRateLimiter limiter, TimeProvider time,
+    ILogger<ApplyUseCase> logger)
 {
     public async ValueTask<ApplyResult> ApplyAsync(string eventId, HttpContext http)
     {
@@ -33,7 +34,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
         var soldOut = claimed is not null && remembered.AnswersSoldOut(eventId);
         if (soldOut && !remembered.IsSoldOutWinner(eventId, claimed!)) return Counted(new(ApplyOutcome.SoldOut, eventId, ""));
 
-        var applicant = await ApplicantAuthentication.AuthenticateAsync(http);
+        var applicant = await applicants.AuthenticateAsync(http);
         if (applicant.Subject is not { } userId)
         {
             if (soldOut) return Counted(new(ApplyOutcome.SoldOut, eventId, ""));

@@ -25,6 +25,8 @@ internal static class Extensions
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimit").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddApplyRateLimiter();
         builder.Services.AddSingleton<ApplicantRateLimiter>();
+        builder.Services.AddOptions<ApplicantTokenOptions>().BindConfiguration("ApplicantTokens").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ApplicantAuthentication>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();

@@ -284,7 +284,7 @@ internal static class Issuance
                 producer.Flush();
                 while (user - 1 - api.Issued > backlog) await Task.Delay(20);
             }
-            var application = CouponApplication.Create(Guid.CreateVersion7(), eventId, user, admittedAt);
+            var application = CouponApplication.Create(Guid.CreateVersion7(), eventId, $"bench-{user}", admittedAt);
             while (true)
             {
                 try
