@@ -1,6 +1,9 @@
 // The benchmark's tools that wrk cannot be:
 //   tokens   --issuer URL --count N --out FILE
 //            N applicants' access tokens (subjects bench-1..bench-N) from the stack's issuer, one per line, for wrk.
+//   validate --issuer URL [--count N]
+//            What one applicant token costs: N (20,000) validations of one token as JwtBearer makes them
+//            (JsonWebTokenHandler, the issuer's published keys) and N reads of its claimed subject; µs each.
 //   race     --api URL --token TOKEN --issuer URL --users N --quantity Q [--connections C]
 //            N distinct users, each with its own token (minted first, not timed), race for Q coupons over HTTP;
 //            reports the seconds from the first request to the last coupon row.
@@ -31,6 +34,7 @@ try
     return args.FirstOrDefault() switch
     {
         "tokens" => await Tokens.RunAsync(options),
+        "validate" => await Validate.RunAsync(options),
         "race" => await Race.RunAsync(options),
         "issuance" => await Issuance.RunAsync(options),
         "burst" => await Burst.RunAsync(options),
@@ -152,6 +156,58 @@ internal static class Tokens
         var tokens = await MintAsync(options["issuer"], options.Int("count"));
         await File.WriteAllLinesAsync(options["out"], tokens.Skip(1));
         Console.Error.WriteLine($"{tokens.Length - 1} tokens in {clock.Elapsed.TotalSeconds:F1} s");
+        return 0;
+    }
+}
+
+internal static class Validate
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var issuer = options["issuer"].TrimEnd('/') + "/";
+        var count = options.Int("count", 20_000);
+        using var client = new HttpClient { BaseAddress = new Uri(issuer) };
+        var token = await CouponEvent.ServiceDefaults.TokenClient.RequestApplicantTokenAsync(client, "bench-validate");
+        var configuration = await new Microsoft.IdentityModel.Protocols.ConfigurationManager<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration>(
+            $"{issuer}.well-known/openid-configuration", new Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfigurationRetriever(),
+            new Microsoft.IdentityModel.Protocols.HttpDocumentRetriever { RequireHttps = false }).GetConfigurationAsync(CancellationToken.None);
+        var parameters = new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            ValidIssuer = configuration.Issuer,
+            ValidAudience = CouponEvent.ServiceDefaults.IdentityContract.Audience,
+            IssuerSigningKeys = configuration.SigningKeys,
+        };
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler();
+
+        async Task<double> MicrosecondsAsync(Func<Task> once)
+        {
+            for (var i = 0; i < 2_000; i++) await once();
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++) await once();
+            return clock.Elapsed.TotalMicroseconds / count;
+        }
+
+        var validate = await MicrosecondsAsync(async () =>
+        {
+            if (!(await handler.ValidateTokenAsync(token, parameters)).IsValid) throw new InvalidOperationException("The token did not validate.");
+        });
+        var parse = await MicrosecondsAsync(() =>
+        {
+            _ = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Subject;
+            return Task.CompletedTask;
+        });
+        // The signature alone, with a provider made once: what of the validation is the key's arithmetic.
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token);
+        var key = configuration.SigningKeys.Single(k => k.KeyId == jwt.Kid);
+        var verifier = Microsoft.IdentityModel.Tokens.CryptoProviderFactory.Default.CreateForVerifying(key, jwt.Alg);
+        var signed = Encoding.ASCII.GetBytes(token[..token.LastIndexOf('.')]);
+        var signature = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(jwt.EncodedSignature);
+        var verify = await MicrosecondsAsync(() =>
+        {
+            if (!verifier.Verify(signed, signature)) throw new InvalidOperationException("The signature did not verify.");
+            return Task.CompletedTask;
+        });
+        Console.WriteLine($"VALIDATE alg={jwt.Alg} token_bytes={token.Length} validate_us={validate:F1} signature_us={verify:F1} claimed_subject_us={parse:F1}");
         return 0;
     }
 }
