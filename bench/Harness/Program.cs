@@ -121,7 +121,7 @@ internal sealed class Api(string baseUrl, string token)
 internal static class Application
 {
     /// <summary>CouponEvent's application: the user's token and no body. Without one, the course's designs' body.</summary>
-    public static Task<HttpResponseMessage> PostAsync(HttpClient client, string url, int userId, string? token = null)
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient client, string url, int userId, string? token = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
         if (token is not null)
@@ -133,7 +133,7 @@ internal static class Application
             request.Content = new ByteArrayContent(Encoding.ASCII.GetBytes($"{{\"userId\":{userId}}}"));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
-        return client.SendAsync(request);
+        return await client.SendAsync(request);
     }
 }
 
