@@ -52,12 +52,12 @@ public static class KafkaMockExtensions
         MockKafkaCluster cluster)
     {
         if (beforeOffset < -1)
-            return TypedResults.Problem(ProblemTypes.InvalidOffset.With("beforeOffset is an offset (0 or more), or -1 for the partition's high watermark."));
+            return TypedResults.Problem(ProblemTypes.InvalidOffset.With("beforeOffset is an offset (0 or more), or -1 for the partition's high watermark.", "beforeOffset"));
         var deleted = partition < 0 ? null : cluster.DeleteRecords(topic, partition, beforeOffset);
         if (deleted is null)
             return TypedResults.Problem(ProblemTypes.PartitionNotFound.With($"Topic '{topic}' has no partition {partition}."));
         if (beforeOffset > deleted.HighWatermark)
-            return TypedResults.Problem(ProblemTypes.InvalidOffset.With($"beforeOffset is past the partition's end: at most {deleted.HighWatermark}, the high watermark."));
+            return TypedResults.Problem(ProblemTypes.InvalidOffset.With($"beforeOffset is past the partition's end: at most {deleted.HighWatermark}, the high watermark.", "beforeOffset"));
         return TypedResults.Ok(deleted);
     }
 

@@ -27,7 +27,7 @@ public static class RaceApi
     private static async Task<Results<Ok<IReadOnlyList<RaceSecond>>, ProblemHttpResult>> GetTimelineAsync(string eventId, long? since, RaceBoard board)
     {
         if (!EventIds.IsValid(eventId))
-            return TypedResults.Problem(ProblemTypes.InvalidEventId.With($"eventId must match {EventIds.Pattern}."));
+            return TypedResults.Problem(ProblemTypes.InvalidEventId.With($"eventId must match {EventIds.Pattern}.", "eventId"));
         return TypedResults.Ok(await board.TimelineAsync(eventId, since ?? 0));
     }
 }

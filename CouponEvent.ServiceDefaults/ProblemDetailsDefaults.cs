@@ -67,7 +67,8 @@ public static partial class ProblemDetailsDefaults
                     => (path[2..], "Unknown field."),
                 JsonException { Path: { Length: > 2 } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
                     => (path[2..], "Not a value of this field's type (see the OpenAPI document)."),
-                JsonException json => ("body", $"Not valid JSON: {json.Message.Split(" Path:")[0]}"),
+                // Its other words (positions, type names) are not the client's business: the body as a whole is at fault.
+                JsonException => ("body", "Not valid JSON, or not the JSON object this endpoint takes (see the OpenAPI document)."),
                 _ when bad.Message.Contains("body", StringComparison.Ordinal) => ("body", "A JSON object is required."),
                 _ => (ParameterName().Match(bad.Message) is { Success: true } match ? match.Groups["name"].Value : "request", bad.Message),
             };

@@ -12,6 +12,10 @@ public sealed record ProblemType(string Name, int Status, string Title)
     public string Uri => ProblemDetailsDefaults.TypePrefix + Name;
 
     public ProblemDetails With(string? detail) => new() { Type = Uri, Status = Status, Title = Title, Detail = detail };
+
+    /// <summary>A problem with one field at fault: <c>errors</c> names it, as ASP.NET Core's validation problems do.</summary>
+    public HttpValidationProblemDetails With(string detail, string field) =>
+        new(new Dictionary<string, string[]> { [field] = [detail] }) { Type = Uri, Status = Status, Title = Title, Detail = detail };
 }
 
 /// <summary>Every problem type that any service answers with: the catalogue the README lists.</summary>

@@ -11,8 +11,7 @@ public sealed class ApplicationPublisher(IProducer<string, byte[]> producer)
     internal async Task<PublishOutcome> PublishAsync(CouponApplication application)
     {
         using var activity = ApplyApiTelemetry.Source.StartActivity($"{Topics.CouponCreate} publish", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "kafka");
-        activity?.SetTag("messaging.destination.name", Topics.CouponCreate);
+        KafkaTraceContext.SetMessagingTags(activity, "publish", Topics.CouponCreate);
         activity?.SetTag("messaging.kafka.message.key", application.Key);
 
         var message = new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json(), Headers = [] };

@@ -9,8 +9,9 @@ namespace CouponEvent.ApplyApi.Admission;
 /// <summary>One application's fate: its outcome and, once Redis was asked, its id and, when admitted, its position.</summary>
 /// <param name="UserId">The applicant (its token's subject); empty when refused before its token was validated.</param>
 /// <param name="Detail">What the problem's detail says for an outcome decided before Redis (a bad request or token, a rate).</param>
+/// <param name="Field">The request's field at fault, for a bad request: the problem's <c>errors</c> names it.</param>
 public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, string UserId, Guid ApplicationId = default,
-    long Position = 0, string? Detail = null);
+    long Position = 0, string? Detail = null, string? Field = null);
 
 /// <summary>
 /// Decides one application: who applies (the bearer token's subject), then from memory when this instance already
@@ -107,7 +108,8 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
     }
 
     /// <summary>Counts an application refused before it was read (a bad event id or body, over the client's rate).</summary>
-    public static ApplyResult Refused(ApplyOutcome outcome, string eventId, string detail) => Counted(new(outcome, eventId, "", Detail: detail));
+    public static ApplyResult Refused(ApplyOutcome outcome, string eventId, string detail, string? field = null) =>
+        Counted(new(outcome, eventId, "", Detail: detail, Field: field));
 
     /// <summary>Counts the answer by outcome, and by event where the table says so and Redis knew the event.</summary>
     private static ApplyResult Counted(ApplyResult result, bool eventExists = true)

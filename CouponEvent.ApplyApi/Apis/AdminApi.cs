@@ -60,7 +60,7 @@ public static class AdminApi
         if (status is not null)
         {
             if (!FailedEventStatuses.TryParse(status, out var parsed))
-                return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"status is {string.Join(", ", FailedEventStatuses.Names)}; got '{status}'."));
+                return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"status is {string.Join(", ", FailedEventStatuses.Names)}; got '{status}'.", "status"));
             query = query.Where(f => f.Status == parsed);
         }
         if (eventId is not null)
@@ -69,7 +69,7 @@ public static class AdminApi
             query = query.Where(f => f.EventId == eventId);
         }
         if (limit is < 1 or > MaxLimit)
-            return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"limit is between 1 and {MaxLimit}; got {limit}."));
+            return new Problem<ListProblems>(ProblemTypes.InvalidRequest.With($"limit is between 1 and {MaxLimit}; got {limit}.", "limit"));
 
         var rows = await query.OrderByDescending(f => f.Id).Take(limit ?? 100).ToArrayAsync(cancellationToken);
         return TypedResults.Ok(rows.Select(FailedEventView.From).ToArray());

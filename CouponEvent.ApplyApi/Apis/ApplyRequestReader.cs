@@ -21,7 +21,7 @@ internal static class ApplyRequestReader
     /// <returns>The counted refusal, or null for a well-formed application.</returns>
     public static async ValueTask<ApplyResult?> ReadAsync(string eventId, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!EventIds.IsValid(eventId)) return Refuse(ApplyOutcome.InvalidEventId, Problems.InvalidEventIdDetail(eventId));
+        if (!EventIds.IsValid(eventId)) return Refuse(ApplyOutcome.InvalidEventId, Problems.InvalidEventIdDetail(eventId), "eventId");
         if (request.ContentLength == 0) return null;
         if (request.ContentLength > MaxBodyBytes) return Refuse(ApplyOutcome.RequestTooLarge, TooLarge);
 
@@ -31,37 +31,38 @@ internal static class ApplyRequestReader
             if (read.Buffer.IsEmpty) return null;
             if (!request.HasJsonContentType()) return Refuse(ApplyOutcome.NotJson, "Content-Type must be application/json, or send no body.");
             if (read.Buffer.Length > MaxBodyBytes) return Refuse(ApplyOutcome.RequestTooLarge, TooLarge);
-            return Check(read.Buffer) is { } detail ? Refuse(ApplyOutcome.InvalidRequest, detail) : null;
+            return Check(read.Buffer) is ({ } field, { } detail) ? Refuse(ApplyOutcome.InvalidRequest, detail, field) : null;
         }
         finally
         {
             request.BodyReader.AdvanceTo(read.Buffer.End);
         }
 
-        ApplyResult Refuse(ApplyOutcome outcome, string detail) => ApplyUseCase.Refused(outcome, eventId, detail);
+        ApplyResult Refuse(ApplyOutcome outcome, string detail, string? field = null) => ApplyUseCase.Refused(outcome, eventId, detail, field);
     }
 
-    /// <summary>Null for an empty JSON object; else what is wrong with the body.</summary>
-    private static string? Check(ReadOnlySequence<byte> body)
+    /// <summary>Nulls for an empty JSON object; else the field at fault (a member's exact name, or <c>body</c>) and what is wrong.</summary>
+    private static (string? Field, string? Detail) Check(ReadOnlySequence<byte> body)
     {
         var reader = new Utf8JsonReader(body);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return "The body must be empty or the JSON object {}.";
-            if (!reader.Read()) return "The body is not valid JSON: the object is not closed.";
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return ("body", "The body must be empty or the JSON object {}.");
+            if (!reader.Read()) return ("body", "The body is not valid JSON: the object is not closed.");
             if (reader.TokenType == JsonTokenType.PropertyName)
             {
+                // Names are matched exactly, as in every body of this API: "userid" is an unknown member, refused all the same.
                 var name = reader.GetString()!;
-                return name.Equals("userId", StringComparison.OrdinalIgnoreCase)
-                    ? IdentityDetail
-                    : $"Unknown member '{(name.Length <= 40 ? name : name[..40] + "…")}': the body must be empty or {{}}.";
+                return name == "userId"
+                    ? (name, IdentityDetail)
+                    : (name.Length <= 40 ? name : name[..40], $"Unknown member '{(name.Length <= 40 ? name : name[..40] + "…")}': the body must be empty or {{}}.");
             }
             // The object is closed: nothing may follow it.
-            return reader.Read() ? "The body must hold one JSON object and nothing after it." : null;
+            return reader.Read() ? ("body", "The body must hold one JSON object and nothing after it.") : (null, null);
         }
         catch (JsonException)
         {
-            return "The body is not valid JSON: send no body, or {}.";
+            return ("body", "The body is not valid JSON: send no body, or {}.");
         }
     }
 

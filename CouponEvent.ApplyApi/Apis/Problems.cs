@@ -17,6 +17,7 @@ internal static class Problems
     {
         ApplyOutcome.AlreadyApplied => new(AlreadyApplied),
         ApplyOutcome.SoldOut => new(SoldOut(result.EventId)),
+        var outcome when result.Field is { } field => new(ApplyOutcomes.Of(outcome).Problem!.With(Detail(result)!, field)),
         var outcome => new(ApplyOutcomes.Of(outcome).Problem!.With(Detail(result))),
     };
 
@@ -36,10 +37,11 @@ internal static class Problems
 
     public static string InvalidEventIdDetail(string eventId) => $"eventId must match {EventIds.Pattern}; got {Shorten(eventId)}.";
 
-    public static ProblemDetails InvalidEventId(string eventId) => ProblemTypes.InvalidEventId.With(InvalidEventIdDetail(eventId));
+    public static ProblemDetails InvalidEventId(string eventId) => ProblemTypes.InvalidEventId.With(InvalidEventIdDetail(eventId), "eventId");
 
     public static ProblemDetails InvalidUserId(string userId) => ProblemTypes.InvalidRequest.With(
-        $"userId must be 1 to {IdentityContract.MaxSubjectLength} printable ASCII characters, no spaces (a token's subject); got {Shorten(userId)}.");
+        $"userId must be 1 to {IdentityContract.MaxSubjectLength} printable ASCII characters, no spaces (a token's subject); got {Shorten(userId)}.",
+        "userId");
 
     public static ProblemDetails UnknownEvent(string eventId) => ProblemTypes.EventNotFound.With(UnknownEventDetail(eventId));
 

@@ -49,6 +49,7 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             var strict = ApiJsonContext.Default.Options;
+            json.SerializerOptions.PropertyNameCaseInsensitive = strict.PropertyNameCaseInsensitive;
             json.SerializerOptions.NumberHandling = strict.NumberHandling;
             json.SerializerOptions.UnmappedMemberHandling = strict.UnmappedMemberHandling;
             json.SerializerOptions.AllowDuplicateProperties = strict.AllowDuplicateProperties;

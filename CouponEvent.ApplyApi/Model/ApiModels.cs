@@ -24,8 +24,9 @@ public sealed record EventSummary(
 /// <summary>Body of <c>POST /api/events</c>.</summary>
 public sealed record CreateEventRequest(string Id, string Name, int Quantity, DateTimeOffset? OpensAt = null, DateTimeOffset? ClosesAt = null);
 
-/// <summary>Request bodies are read strictly: unknown or repeated fields and numbers in strings are errors.</summary>
+/// <summary>Request bodies are read strictly: names match exactly, and unknown or repeated fields and numbers in strings are errors.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    PropertyNameCaseInsensitive = false,
     NumberHandling = JsonNumberHandling.Strict,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowDuplicateProperties = false)]

@@ -41,8 +41,8 @@ public static class BadRequests
     /// <summary>Apply bodies and the field each must be refused for: the body is empty or {}, the applicant is the token's subject.</summary>
     private static readonly (string Body, string? Field)[] ApplyBodies =
     [
-        ("{\"userId\":7}", "userId"), ("{\"userId\":\"someone-else\"}", "userId"), ("{\"UserID\":1,\"x\":0}", "userId"),
-        ("{\"userid\":13}", "userId"), ("{\"userId\":null}", "userId"), ("{\"admin\":true}", "admin"), ("{\"sub\":\"7\"}", "sub"),
+        ("{\"userId\":7}", "userId"), ("{\"userId\":\"someone-else\"}", "userId"), ("{\"UserID\":1,\"x\":0}", "UserID"),
+        ("{\"userid\":13}", "userid"), ("{\"USERID\":13}", "USERID"), ("{\"userId\":null}", "userId"), ("{\"admin\":true}", "admin"), ("{\"sub\":\"7\"}", "sub"),
         ("[]", null), ("null", null), ("\"\"", null), ("{\"userId\":1", null), ("{'userId':1}", null), ("userId=1", null),
         ("\u0000", null), ("{}{}", null), (" ", null),
     ];
@@ -51,6 +51,8 @@ public static class BadRequests
     private static readonly (string Body, string Field)[] EventBodies =
     [
         ("""{"id":"ok-1","name":"n","quantity":1,"extra":1}""", "extra"),
+        ("""{"ID":"ok-1","name":"n","quantity":1}""", "ID"),
+        ("""{"id":"ok-1","Name":"n","quantity":1}""", "Name"),
         ("""{"id":"ok-1","name":"n","quantity":"1"}""", "quantity"),
         ("""{"id":"ok-1","name":"n","quantity":99999999999}""", "quantity"),
         ("""{"id":"ok-1","name":"n","quantity":0}""", "quantity"),

@@ -17,7 +17,7 @@ using StackExchange.Redis;
 namespace CouponEvent.Tests.Integration;
 
 [Collection("stack")]
-public sealed class HardeningTests(StackFixture stack)
+public sealed partial class HardeningTests(StackFixture stack)
 {
     [Fact]
     public async Task A_client_over_its_rate_gets_429_with_Retry_After_and_nothing_is_recorded_for_it()
@@ -87,6 +87,7 @@ public sealed class HardeningTests(StackFixture stack)
             Assert.StartsWith(ProblemDetailsDefaults.TypePrefix, problem.GetProperty("type").GetString());
             Assert.Equal(a.Status, problem.GetProperty("status").GetInt32());
             if (a.Request.Field is { } field) Assert.True(Names(problem, field), $"{field} not named for {a.Request}: {a.Body}");
+            AssertActionable(a.Status, problem, a.Body, a.Request.ToString());
         });
         // Every endpoint and every kind of fault was drawn.
         Assert.Equal(BadRequests.Kinds.Order(), answers.Select(a => a.Request.Kind).Distinct().Order());
@@ -125,8 +126,23 @@ public sealed class HardeningTests(StackFixture stack)
             var problem = JsonSerializer.Deserialize<JsonElement>(body);
             Assert.StartsWith(ProblemDetailsDefaults.TypePrefix, problem.GetProperty("type").GetString());
             if (field is not null) Assert.True(Names(problem, field), $"{field} not named for {method} {path}: {body}");
+            AssertActionable(status, problem, body, $"{method} {path}");
         }
     }
+
+    /// <summary>
+    /// What a client can act on: a 400 names its field in <c>errors</c>, and no answer shows .NET's internals (type
+    /// names, the JSON reader's positions, exception or stack words).
+    /// </summary>
+    internal static void AssertActionable(int status, JsonElement problem, string body, string request)
+    {
+        if (status == 400)
+            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(), $"no errors member for {request}: {body}");
+        Assert.False(Internals().IsMatch(body), $".NET internals in the answer to {request}: {body}");
+    }
+
+    [GeneratedRegex(@"CouponEvent\.|System\.|Microsoft\.|LineNumber|BytePosition|Path: \$|Exception|\bat [A-Z]\w+\.")]
+    private static partial Regex Internals();
 
     private static bool Names(JsonElement problem, string field) =>
         problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _)
