@@ -24,10 +24,11 @@ public static class RaceApi
 
     private static readonly OutcomeSeries[] Outcomes = [.. ApplyOutcomes.PerEventSeries.Select(a => new OutcomeSeries(a.Metric, a.Status, a.Label))];
 
-    private static async Task<Results<Ok<IReadOnlyList<RaceSecond>>, ProblemHttpResult>> GetTimelineAsync(string eventId, long? since, RaceBoard board)
+    private static async Task<Results<Ok<RaceTimeline>, ProblemHttpResult>> GetTimelineAsync(string eventId, RaceBoard board,
+        CancellationToken cancellationToken)
     {
         if (!EventIds.IsValid(eventId))
             return TypedResults.Problem(ProblemTypes.InvalidEventId.With($"eventId must match {EventIds.Pattern}.", "eventId"));
-        return TypedResults.Ok(await board.TimelineAsync(eventId, since ?? 0));
+        return TypedResults.Ok(await board.TimelineAsync(eventId, cancellationToken));
     }
 }

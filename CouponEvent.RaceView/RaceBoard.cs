@@ -13,21 +13,31 @@ namespace CouponEvent.RaceView;
 public sealed record Race(string EventId, string Name, int Quantity, long Admitted, long Issued, long Remaining,
     long Retrying, long Parked, long Refused, long IssuedFromRedis, IReadOnlyDictionary<string, long> Answers, DateTimeOffset CreatedAt);
 
-/// <summary>One second of a race: answers by outcome (every ApplyApi replica's), and coupon rows written.</summary>
-public sealed record RaceSecond(long Second, IReadOnlyDictionary<string, long> Answers, long Issued);
+/// <summary>One bucket of a race's timeline: answers by outcome (every ApplyApi replica's), and coupon rows written.</summary>
+/// <param name="At">The bucket's start, in unix milliseconds.</param>
+public sealed record RaceBucket(long At, IReadOnlyDictionary<string, long> Answers, long Issued);
+
+/// <summary>
+/// One event's race, from its first answer or coupon row to its last, in equal buckets: as fine as
+/// <see cref="EventKeys.AnswerBucket"/> while a race lasts seconds, coarser for a long one.
+/// </summary>
+public sealed record RaceTimeline(long BucketMilliseconds, IReadOnlyList<RaceBucket> Buckets);
 
 /// <summary>
 /// Reads the servers of record once a second for the newest events: admitted (the winners hash), the answers ApplyApi
 /// replicas tallied (<see cref="EventKeys.Answers"/>), issued (coupon rows), retrying, parked and refused (failed
-/// events), and issued from Redis (reconciliation's reports). The growth of the issued count between two readings is the issuance timeline.
+/// events), and issued from Redis (reconciliation's reports). A timeline is read when asked for: the answers from
+/// Redis, the rows from MySQL by the time each was written, so that it counts what the counters count.
 /// </summary>
 public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexer redis, TimeProvider time) : BackgroundService
 {
     public const int ShownEvents = 20;
-    private const int KeptSeconds = 600;
+    /// <summary>At most this many buckets: a chart's worth of points, however long the race.</summary>
+    public const int MaxBuckets = 120;
+    /// <summary>The shortest span a timeline covers, so that a race of one bucket is drawn as a moment, not the whole width.</summary>
+    public static readonly TimeSpan MinimumSpan = TimeSpan.FromSeconds(5);
+    private static readonly long[] BucketWidths = [200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000];
 
-    private readonly Dictionary<string, SortedDictionary<long, long>> _issuedPerSecond = [];
-    private readonly Dictionary<string, long> _lastIssued = [];
     private readonly Lock _gate = new();
     private IReadOnlyList<Race> _races = [];
 
@@ -39,18 +49,33 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
         get { lock (_gate) return _races; }
     }
 
-    /// <summary>The per-second timeline of one event, from <paramref name="since"/> (unix seconds) on.</summary>
-    public async Task<IReadOnlyList<RaceSecond>> TimelineAsync(string eventId, long since)
+    private sealed record IssuedBucket(long Bucket, long Count);
+
+    public async Task<RaceTimeline> TimelineAsync(string eventId, CancellationToken cancellationToken)
     {
-        var answers = Parse(await redis.GetDatabase().HashGetAllAsync(EventKeys.Answers(eventId)))
-            .Where(entry => entry.Second >= since)
-            .GroupBy(entry => entry.Second)
-            .ToDictionary(g => g.Key, g => g.ToDictionary(entry => entry.Outcome, entry => entry.Count));
-        Dictionary<long, long> issued;
-        lock (_gate) issued = _issuedPerSecond.TryGetValue(eventId, out var timeline) ? timeline.Where(t => t.Key >= since).ToDictionary() : [];
-        return answers.Keys.Union(issued.Keys).Order()
-            .Select(second => new RaceSecond(second, answers.GetValueOrDefault(second) ?? [], issued.GetValueOrDefault(second)))
-            .ToList();
+        var fine = (long)EventKeys.AnswerBucket.TotalMilliseconds;
+        var answers = Parse(await redis.GetDatabase().HashGetAllAsync(EventKeys.Answers(eventId))).ToList();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>();
+        // issued_at is UTC: its distance from the epoch, in the answers' buckets.
+        var issued = (await db.Database.SqlQuery<IssuedBucket>($"""
+            SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', issued_at) DIV {fine * 1000} AS Bucket, COUNT(*) AS Count
+            FROM coupons WHERE event_id = {eventId} GROUP BY Bucket
+            """).ToListAsync(cancellationToken))
+            .Select(b => (At: b.Bucket * fine, b.Count)).ToList();
+
+        var instants = answers.Select(a => a.At).Concat(issued.Select(i => i.At)).ToList();
+        if (instants.Count == 0) return new RaceTimeline(fine, []);
+        var span = Math.Max(instants.Max() + fine - instants.Min(), (long)MinimumSpan.TotalMilliseconds);
+        var width = BucketWidths.FirstOrDefault(w => span / w < MaxBuckets, (span + MaxBuckets - 1) / MaxBuckets);
+        var from = instants.Min() - instants.Min() % width;
+        var count = (int)((Math.Max(instants.Max() + fine, from + span) - from + width - 1) / width);
+
+        var buckets = Enumerable.Range(0, count).Select(_ => (Answers: new Dictionary<string, long>(), Issued: 0L)).ToArray();
+        foreach (var (at, outcome, n) in answers)
+            buckets[(at - from) / width].Answers[outcome] = buckets[(at - from) / width].Answers.GetValueOrDefault(outcome) + n;
+        foreach (var (at, n) in issued) buckets[(at - from) / width].Issued += n;
+        return new RaceTimeline(width, buckets.Select((b, i) => new RaceBucket(from + i * width, b.Answers, b.Issued)).ToList());
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -98,29 +123,17 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
     private static Dictionary<string, long> Totals(HashEntry[] answers) =>
         Parse(answers).GroupBy(entry => entry.Outcome).ToDictionary(g => g.Key, g => g.Sum(entry => entry.Count));
 
-    private static IEnumerable<(long Second, string Outcome, long Count)> Parse(HashEntry[] answers)
+    private static IEnumerable<(long At, string Outcome, long Count)> Parse(HashEntry[] answers)
     {
         foreach (var entry in answers)
         {
-            if (EventKeys.TryParseAnswerField(entry.Name.ToString(), out var second, out var outcome))
-                yield return (second, outcome, (long)entry.Value);
+            if (EventKeys.TryParseAnswerField(entry.Name.ToString(), out var at, out var outcome))
+                yield return (at, outcome, (long)entry.Value);
         }
     }
 
     private void Record(List<Race> races)
     {
-        var second = time.GetUtcNow().ToUnixTimeSeconds();
-        lock (_gate)
-        {
-            _races = races;
-            foreach (var race in races)
-            {
-                var growth = race.Issued - _lastIssued.GetValueOrDefault(race.EventId, race.Issued);
-                _lastIssued[race.EventId] = race.Issued;
-                if (!_issuedPerSecond.TryGetValue(race.EventId, out var timeline)) _issuedPerSecond[race.EventId] = timeline = [];
-                timeline[second] = timeline.GetValueOrDefault(second) + Math.Max(0, growth);
-                while (timeline.Count > KeptSeconds) timeline.Remove(timeline.Keys.First());
-            }
-        }
+        lock (_gate) _races = races;
     }
 }

@@ -8,8 +8,9 @@ namespace CouponEvent.ApplyApi.Events;
 
 /// <summary>
 /// Sums this instance's answers per event and outcome (what <c>coupon.applications</c> counts, read with a
-/// <see cref="MeterListener"/>) and adds them to the event's <see cref="EventKeys.Answers"/> hash once a second,
-/// so that the race view shows every replica's answers per second. One write per event per second, off the hot path.
+/// <see cref="MeterListener"/>) and adds them to the event's <see cref="EventKeys.Answers"/> hash every
+/// <see cref="EventKeys.AnswerBucket"/>, so that the race view draws every replica's answers over a race that lasts a
+/// second. One write per answered event per bucket, off the hot path; nothing when nothing was answered.
 /// </summary>
 public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvider time, ILogger<AnswerTally> logger) : BackgroundService
 {
@@ -29,11 +30,13 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         listener.SetMeasurementEventCallback<long>(Record);
         listener.Start();
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        var bucket = (long)EventKeys.AnswerBucket.TotalMilliseconds;
+        using var timer = new PeriodicTimer(EventKeys.AnswerBucket, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            // The second that just ended.
-            await FlushAsync(time.GetUtcNow().ToUnixTimeSeconds() - 1);
+            // The bucket that just ended.
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            await FlushAsync(now - now % bucket - bucket);
         }
     }
 
@@ -51,7 +54,7 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         _counts.AddOrUpdate((eventId, outcome), static (_, added) => added, static (_, sum, added) => sum + added, value);
     }
 
-    private async Task FlushAsync(long second)
+    private async Task FlushAsync(long bucketStart)
     {
         var counts = Interlocked.Exchange(ref _counts, new());
         if (counts.IsEmpty) return;
@@ -60,7 +63,7 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         foreach (var group in counts.GroupBy(c => c.Key.EventId))
         {
             var key = EventKeys.Answers(group.Key);
-            writes.AddRange(group.Select(c => batch.HashIncrementAsync(key, EventKeys.AnswerField(second, c.Key.Outcome), c.Value)));
+            writes.AddRange(group.Select(c => batch.HashIncrementAsync(key, EventKeys.AnswerField(bucketStart, c.Key.Outcome), c.Value)));
             writes.Add(batch.KeyExpireAsync(key, Kept));
         }
         batch.Execute();
@@ -75,6 +78,6 @@ public sealed partial class AnswerTally(IConnectionMultiplexer redis, TimeProvid
         }
     }
 
-    [LoggerMessage(1201, LogLevel.Warning, "The answers of the last second were not added to the race view's tally: {Reason}")]
+    [LoggerMessage(1201, LogLevel.Warning, "The latest answers were not added to the race view's tally: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, string reason);
 }

@@ -46,19 +46,25 @@ public static class EventKeys
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
 
     /// <summary>
-    /// Hash: "{unix second}:{outcome}" → answers ApplyApi gave for the event in that second, summed over replicas
-    /// (<see cref="AnswerField"/>). For the race view; expires an hour after the last answer.
+    /// Hash: "{unix milliseconds}:{outcome}" → answers ApplyApi gave for the event in the <see cref="AnswerBucket"/>
+    /// starting then, summed over replicas (<see cref="AnswerField"/>). For the race view; expires an hour after the last answer.
     /// </summary>
     public static string Answers(string eventId) => $"coupon:{{{eventId}}}:answers";
 
-    public static string AnswerField(long unixSecond, string outcome) => $"{unixSecond}:{outcome}";
+    /// <summary>The span of time one answer field counts: fine enough to draw a race that lasts a second.</summary>
+    public static readonly TimeSpan AnswerBucket = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The second and the outcome of an <see cref="AnswerField"/>; false for anything else.</summary>
-    public static bool TryParseAnswerField(string field, out long unixSecond, out string outcome)
+    public static string AnswerField(long unixMilliseconds, string outcome) => $"{unixMilliseconds}:{outcome}";
+
+    /// <summary>The bucket's start (unix milliseconds) and the outcome of an <see cref="AnswerField"/>; false for anything else.</summary>
+    public static bool TryParseAnswerField(string field, out long unixMilliseconds, out string outcome)
     {
         var parts = field.Split(':', 2);
         outcome = parts.Length == 2 ? parts[1] : "";
-        return long.TryParse(parts[0], out unixSecond) && parts.Length == 2;
+        if (!long.TryParse(parts[0], out unixMilliseconds) || parts.Length != 2) return false;
+        // Written before the buckets were 200 ms: unix seconds, kept readable for the hour they live.
+        if (unixMilliseconds < 100_000_000_000) unixMilliseconds *= 1000;
+        return true;
     }
 
     /// <summary>

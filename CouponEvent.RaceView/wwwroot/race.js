@@ -75,26 +75,45 @@ async function refreshRace() {
   $("progress-admitted").style.width = `${Math.min(100, 100 * race.admitted / race.quantity)}%`;
   $("progress-issued").style.width = `${Math.min(100, 100 * race.issued / race.quantity)}%`;
 
-  const seconds = await get(`/api/races/${encodeURIComponent(chosenEvent)}/timeline`);
-  const points = seconds.map(s => ({ second: s.second, issued: s.issued, ...s.answers }));
-  drawLines($("timeline"), points, series, 260);
+  const timeline = await get(`/api/races/${encodeURIComponent(chosenEvent)}/timeline`);
+  drawTimeline($("timeline"), timeline, series, 260);
 }
 
-/** A line per series over the seconds of the timeline, with a y axis from 0 to the largest value. */
-function drawLines(svg, points, lines, height) {
-  const width = 1000, left = 44, bottom = 18, top = 8;
-  const max = Math.max(1, ...points.flatMap(p => lines.map(l => p[l.key] ?? 0)));
-  const x = i => left + (width - left - 6) * i / Math.max(1, points.length - 1);
+const duration = ms => ms < 1000 ? `${ms} ms` : ms < 60000 ? `${ms / 1000} s` : ms < 3600000 ? `${ms / 60000} min` : `${ms / 3600000} h`;
+
+/**
+ * The race from its first answer or coupon row to its last, a line per series over the timeline's buckets; the y axis
+ * counts per bucket, the x axis the time since the race's start. The chart's totals are on the element for tests.
+ */
+function drawTimeline(svg, timeline, lines, height) {
+  const width = 1000, left = 64, right = 12, bottom = 40, top = 12;
+  const points = timeline.buckets.map(b => ({ at: b.at, issued: b.issued, ...b.answers }));
+  const plotted = lines.filter(l => points.some(p => p[l.key]));
+  const max = Math.max(1, ...points.flatMap(p => plotted.map(l => p[l.key] ?? 0)));
+  const x = i => left + (width - left - right) * i / Math.max(1, points.length - 1);
   const y = v => top + (height - top - bottom) * (1 - v / max);
-  let out = `<line class="axis" x1="${left}" y1="${y(0)}" x2="${width}" y2="${y(0)}"/>`;
-  out += `<text x="4" y="${top + 10}">${number(max)}</text><text x="4" y="${y(0)}">0</text>`;
-  const step = Math.max(1, Math.ceil(points.length / 8));
-  for (let i = 0; i < points.length - step / 2; i += step) {
-    out += `<text x="${x(i) - 22}" y="${height - 4}">${new Date(points[i].second * 1000).toLocaleTimeString("en-GB", { hour12: false })}</text>`;
+  svg.dataset.issued = points.reduce((sum, p) => sum + p.issued, 0);
+  svg.dataset.buckets = points.length;
+  svg.dataset.bucketMs = timeline.bucketMilliseconds;
+  $("per-bucket").textContent = `per ${duration(timeline.bucketMilliseconds)}`;
+  if (!points.length) { svg.innerHTML = `<text x="${width / 2 - 80}" y="${height / 2}">No answers yet</text>`; return; }
+
+  let out = "";
+  for (const v of [0, Math.round(max / 2), max]) {
+    out += `<line class="gridline" x1="${left}" y1="${y(v)}" x2="${width - right}" y2="${y(v)}"/>`;
+    out += `<text class="tick" x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${number(v)}</text>`;
   }
-  for (const line of lines) {
+  const start = points[0].at;
+  const step = Math.max(1, Math.ceil(points.length / 10));
+  for (let i = 0; i < points.length && x(i) < width - right - 24; i += step) {
+    out += `<text class="tick" x="${x(i)}" y="${height - bottom + 16}" text-anchor="middle">+${duration(points[i].at - start)}</text>`;
+  }
+  const clock = new Date(start).toLocaleTimeString("en-GB", { hour12: false });
+  out += `<text class="axis-title" x="${left + (width - left) / 2}" y="${height - 4}" text-anchor="middle">time since ${clock}</text>`;
+  out += `<text class="axis-title" transform="translate(14 ${top + (height - top - bottom) / 2}) rotate(-90)" text-anchor="middle">per ${duration(timeline.bucketMilliseconds)}</text>`;
+  for (const line of plotted) {
     const path = points.map((p, i) => `${x(i).toFixed(1)},${y(p[line.key] ?? 0).toFixed(1)}`);
-    if (path.length) out += `<polyline fill="none" stroke="${line.color}" stroke-width="2" vector-effect="non-scaling-stroke" points="${path.join(" ")}"/>`;
+    out += `<polyline fill="none" stroke="${line.color}" stroke-width="2" vector-effect="non-scaling-stroke" points="${path.join(" ")}"/>`;
   }
   svg.innerHTML = out;
 }

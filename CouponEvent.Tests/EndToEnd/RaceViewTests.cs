@@ -49,8 +49,20 @@ public sealed class RaceViewTests(StackFixture stack) : IAsyncLifetime
         await Expect(page.GetByTestId("sold-out")).ToHaveTextAsync(result.Count(HttpStatusCode.Gone).ToString("N0"), new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("refused")).ToHaveTextAsync("0");
         await Expect(page.GetByTestId("from-redis")).ToHaveTextAsync("0");
+        // The chart fits the race: sub-second buckets for a race of seconds, and its rows are the counter's 100.
+        var chart = page.GetByTestId("timeline");
+        await Expect(chart).ToHaveAttributeAsync("data-issued", "100", new() { Timeout = 30_000 });
         Assert.True(await page.Locator("#timeline polyline").CountAsync() >= 2, "the timeline draws the race");
+        Assert.True(int.Parse((await chart.GetAttributeAsync("data-bucket-ms"))!) < 1000, "sub-second buckets for a race of seconds");
+        Assert.InRange(int.Parse((await chart.GetAttributeAsync("data-buckets"))!), 2, RaceView.RaceBoard.MaxBuckets);
+        await Expect(page.Locator("#timeline .axis-title")).ToHaveCountAsync(2);
         await page.ScreenshotAsync(new() { Path = "race-view.png", FullPage = true });
+
+        // A view opened after the race draws all of it: what was issued before it first looked is in its chart.
+        var late = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        await late.GotoAsync($"{stack.App.GetEndpoint("raceview", "http")}?event={eventId}");
+        await Expect(late.GetByTestId("issued")).ToHaveTextAsync("100", new() { Timeout = 10_000 });
+        await Expect(late.GetByTestId("timeline")).ToHaveAttributeAsync("data-issued", "100", new() { Timeout = 10_000 });
     }
 
     [Fact]
