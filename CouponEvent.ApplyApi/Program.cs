@@ -26,5 +26,10 @@ if (app.Environment.IsDevelopment())
     app.MapScalarApiReference();
     app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
 }
+else
+{
+    app.MapServiceIndex("Admits applications for coupons: first come, first served, one per user.",
+        "POST /api/events/{eventId}/applications", "GET /api/events/{eventId}/applications/me", "GET /api/events/{eventId}");
+}
 
 app.Run();

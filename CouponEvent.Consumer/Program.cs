@@ -11,5 +11,6 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
+app.MapServiceIndex("Reads coupon_create in batches and writes each application's coupon row to MySQL, once, under the event's quantity.");
 
 app.Run();

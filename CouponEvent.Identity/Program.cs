@@ -1,4 +1,5 @@
 using CouponEvent.Identity;
+using CouponEvent.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
+app.MapServiceIndex("The stack's OAuth 2.0 token issuer (OpenIddict).", "/.well-known/openid-configuration", $"POST {IdentityContract.TokenPath}");
 app.MapTokenEndpoint();
 
 app.Run();

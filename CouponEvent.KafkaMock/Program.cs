@@ -11,6 +11,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
+app.MapServiceIndex("librdkafka's mock broker, for local runs and tests, with fault injection.",
+    "POST /brokers/{brokerId}/down", "POST /brokers/{brokerId}/up", "POST /topics/{topic}/partitions/{partition}/delete-records?beforeOffset=");
 app.MapBrokerApi();
 app.MapRecordsApi();
 

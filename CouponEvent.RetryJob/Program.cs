@@ -11,5 +11,6 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
+app.MapServiceIndex("Retries failed events until their coupon row is written or they are parked, and reconciles Redis with MySQL.");
 
 app.Run();

@@ -1,5 +1,6 @@
 using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -76,6 +77,19 @@ public static class Extensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
     }
+
+    /// <summary>
+    /// <c>/</c>: what the service is and where its endpoints are, so that the address the dashboard links to answers
+    /// a person who opens it.
+    /// </summary>
+    public static WebApplication MapServiceIndex(this WebApplication app, string summary, params string[] endpoints)
+    {
+        var index = new ServiceIndex(app.Environment.ApplicationName, summary, [.. endpoints, HealthEndpointPath, AlivenessEndpointPath]);
+        app.MapGet("/", () => TypedResults.Ok(index)).ExcludeFromDescription();
+        return app;
+    }
+
+    private sealed record ServiceIndex(string Service, string Summary, string[] Endpoints);
 
     /// <summary><c>/health</c>: every check (ready to serve). <c>/alive</c>: the process itself (restart if not).</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)

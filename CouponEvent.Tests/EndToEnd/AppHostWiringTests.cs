@@ -36,4 +36,18 @@ public sealed class AppHostWiringTests(StackFixture stack)
             await Eventually.HoldsAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30));
         }
     }
+
+    [Fact]
+    public async Task The_address_the_dashboard_links_for_each_service_answers_with_a_page_naming_it()
+    {
+        foreach (var name in new[] { "applyapi", "consumer", "retryjob", "raceview", "identity", "kafka-mock" })
+        {
+            using var client = stack.App.CreateHttpClient(name, "http");
+            using var response = await client.GetAsync("/");
+            Assert.True(response.IsSuccessStatusCode, $"{name}: {(int)response.StatusCode}");
+            var page = await response.Content.ReadAsStringAsync();
+            // ApplyApi's is its API reference (Development), the race view's the view; the others say what they are.
+            if (name is not ("applyapi" or "raceview")) Assert.Contains("\"endpoints\"", page);
+        }
+    }
 }
