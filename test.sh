@@ -4,6 +4,22 @@
 # that need no server.
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  cat <<'USAGE'
+Usage: ./test.sh [--fast] [dotnet test options]
+
+  ./test.sh                 every test: unit, integration on real servers (redis-server, mariadbd, librdkafka's
+                            mock broker, started by the AppHost), end-to-end and browser tests; installs what it
+                            needs (the servers, Chromium, tmux) on first use.
+  ./test.sh --fast          the unit tests only: no server, no install, seconds.
+  ./test.sh --filter EXPR   the tests EXPR selects, e.g. --filter "FullyQualifiedName~RaceTests"
+                            (with --fast, among the unit tests).
+  ./test.sh --help          this text.
+
+Other options go to dotnet test as they are. The fault-injection table is printed after a run that made one.
+USAGE
+  exit 0
+fi
 # --fast: the tests that need no server (Unit/), nothing installed and no stack started: the inner loop.
 if [ "${1:-}" = --fast ]; then
   shift
