@@ -6,7 +6,7 @@ using CouponEvent.Tests.Infrastructure;
 
 namespace CouponEvent.Tests.Unit;
 
-/// <summary>The one table of apply outcomes, the problem catalogue, and what the README says of both.</summary>
+/// <summary>The one table of apply outcomes, the problem catalogue, and what docs/api.md says of both.</summary>
 public sealed partial class ApplyOutcomesTests
 {
     [Fact]
@@ -18,9 +18,9 @@ public sealed partial class ApplyOutcomesTests
     }
 
     [Fact]
-    public void The_READMEs_outcome_table_is_the_code_table_row_for_row()
+    public void The_docs_outcome_table_is_the_code_table_row_for_row()
     {
-        var readme = OutcomeRow().Matches(Readme.Section("API"))
+        var readme = OutcomeRow().Matches(Readme.DocSection("api.md", "Outcomes of an application"))
             .Select(m => (m.Groups["outcome"].Value, int.Parse(m.Groups["status"].Value), m.Groups["type"].Value, m.Groups["metric"].Value))
             .ToList();
         var code = ApplyOutcomes.All.Select(a => (a.Outcome.ToString(), a.Status, a.Problem?.Name ?? "", a.Metric)).ToList();
@@ -29,9 +29,9 @@ public sealed partial class ApplyOutcomesTests
     }
 
     [Fact]
-    public void The_README_lists_every_problem_type_of_the_catalogue_and_no_other()
+    public void The_docs_list_every_problem_type_of_the_catalogue_and_no_other()
     {
-        var api = Readme.Section("API");
+        var api = Readme.DocSection("api.md", "Errors");
         const string intro = "whose `type` is `urn:couponevent:<name>`:";
         var start = api.IndexOf(intro, StringComparison.Ordinal) + intro.Length;
         var listed = Backticked().Matches(api[start..api.IndexOf("(`ProblemTypes`", start, StringComparison.Ordinal)]).Select(m => m.Groups[1].Value);
