@@ -67,10 +67,13 @@ public static partial class ProblemDetailsDefaults
                     => (path[2..], "Unknown field."),
                 JsonException { Path: { Length: > 2 } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
                     => (path[2..], "Not a value of this field's type (see the OpenAPI document)."),
+                JsonException { Path: { Length: > 2 } path } json when json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                    => (path[2..], "Given more than once."),
                 // Its other words (positions, type names) are not the client's business: the body as a whole is at fault.
                 JsonException => ("body", "Not valid JSON, or not the JSON object this endpoint takes (see the OpenAPI document)."),
                 _ when bad.Message.Contains("body", StringComparison.Ordinal) => ("body", "A JSON object is required."),
-                _ => (ParameterName().Match(bad.Message) is { Success: true } match ? match.Groups["name"].Value : "request", bad.Message),
+                _ when ParameterName().Match(bad.Message) is { Success: true } match => (match.Groups["name"].Value, NotAValue(match)),
+                _ => ("request", "The request could not be read."),
             };
             return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [reason] })
             {
@@ -79,8 +82,18 @@ public static partial class ProblemDetailsDefaults
             };
         }
 
+        /// <summary>What is wrong with a route or query value, in the client's words rather than .NET's type names.</summary>
+        private static string NotAValue(Match match)
+        {
+            var value = match.Groups["value"].Success ? match.Groups["value"].Value : "";
+            var shown = value.Length <= 40 ? value : value[..40] + "…";
+            return match.Groups["type"].Value is var type && (type.Contains("int", StringComparison.OrdinalIgnoreCase) || type.Contains("long", StringComparison.OrdinalIgnoreCase))
+                ? $"Must be a whole number; got '{shown}'."
+                : $"Not a valid value; got '{shown}'.";
+        }
+
         // ASP.NET Core's messages name the parameter as "{type} {name}" in quotes: "Failed to bind parameter "long id" from "x"."
-        [GeneratedRegex("parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\"")]
+        [GeneratedRegex("parameter \"(?:(?<type>[^\" ]+) )?(?<name>[^\" ]+)\"(?: from \"(?<value>[^\"]*)\")?")]
         private static partial Regex ParameterName();
     }
 }

@@ -52,6 +52,7 @@ public static class BadRequests
     [
         ("""{"id":"ok-1","name":"n","quantity":1,"extra":1}""", "extra"),
         ("""{"ID":"ok-1","name":"n","quantity":1}""", "ID"),
+        ("""{"id":"ok-1","name":"n","quantity":1,"id":"ok-2"}""", "id"),
         ("""{"id":"ok-1","Name":"n","quantity":1}""", "Name"),
         ("""{"id":"ok-1","name":"n","quantity":"1"}""", "quantity"),
         ("""{"id":"ok-1","name":"n","quantity":99999999999}""", "quantity"),
