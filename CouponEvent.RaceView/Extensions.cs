@@ -7,7 +7,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        builder.AddRedis(ConnectionNames.Redis);
         // ApplyApi migrates the database; the race view only reads it.
         builder.AddCouponDatabase(migrate: false);
         builder.AddTokenAuthorization();

@@ -1,26 +1,39 @@
 using Aspire.StackExchange.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace CouponEvent.ServiceDefaults;
 
 /// <summary>
-/// How every service's Redis client behaves: <c>builder.AddRedisClient("redis", RedisClientDefaults.Settings,
-/// RedisClientDefaults.Options)</c> (Aspire.StackExchange.Redis: the multiplexer, its health check, its configuration
-/// section <c>Aspire:StackExchange:Redis</c>).
+/// How every service's Redis client behaves: <c>builder.AddRedis()</c>, Aspire.StackExchange.Redis's client (the
+/// multiplexer, its configuration section <c>Aspire:StackExchange:Redis</c>) with these settings, and a health check
+/// that works on a single Redis, Sentinel and a cluster alike (<see cref="RedisHealthCheck"/>).
 /// </summary>
 public static class RedisClientDefaults
 {
+    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder, string connectionName)
+    {
+        builder.AddRedisClient(connectionName, Settings, Options);
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(connectionName);
+        return builder;
+    }
+
     /// <summary>
     /// Redis spans are ours: the admission span carries the decision, and the services' once-a-second checks (event
     /// state, sold-out counts) would each be a trace of their own, burying the applications'.
     /// </summary>
-    public static void Settings(StackExchangeRedisSettings settings) => settings.DisableTracing = true;
+    private static void Settings(StackExchangeRedisSettings settings)
+    {
+        settings.DisableTracing = true;
+        settings.DisableHealthChecks = true;
+    }
 
     /// <summary>
     /// Keep trying in the background while Redis is away, and fail a command after 2 s rather than hang a request:
     /// the user gets a 503 and may try again.
     /// </summary>
-    public static void Options(ConfigurationOptions options)
+    private static void Options(ConfigurationOptions options)
     {
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 2000;

@@ -14,7 +14,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        builder.AddRedis(ConnectionNames.Redis);
         // Fail a publish after 5 s rather than hold the request: the user gets a 503 and may try again.
         builder.AddKafkaProducer(ConnectionNames.Kafka, kafka => kafka.MessageTimeoutMs ??= 5000,
             producer => producer.SetPartitioner(Topics.CouponCreate, WindowPartitioner.Choose));

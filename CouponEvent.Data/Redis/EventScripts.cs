@@ -78,7 +78,9 @@ public static class EventScripts
         catch (RedisServerException ex) when (ex.Message.StartsWith("ERR Function not found", StringComparison.Ordinal))
         {
             // A Redis that started empty, or whose functions were flushed: load the library (idempotent) and call again.
-            await db.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", AdmitLibrary);
+            // FUNCTION LOAD names no key: it goes to the server that owns the event's slot, which on a cluster is one
+            // primary of several (a new one, or one that lost its data); its replicas get it by replication.
+            await db.Multiplexer.GetServer((RedisKey)EventKeys.Meta(eventId)).ExecuteAsync("FUNCTION", "LOAD", "REPLACE", AdmitLibrary);
             reply = await db.ExecuteAsync("FCALL", call);
         }
         var result = (long)reply;

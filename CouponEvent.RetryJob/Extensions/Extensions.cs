@@ -12,7 +12,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCouponDatabase();
-        builder.AddRedisClient(ConnectionNames.Redis, RedisClientDefaults.Settings, RedisClientDefaults.Options);
+        builder.AddRedis(ConnectionNames.Redis);
         var kafka = builder.GetKafkaConsumerConfig(ConnectionNames.Kafka);
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration("Retry").ValidateDataAnnotations().ValidateOnStart();
