@@ -53,9 +53,9 @@ internal static class ApplyRequestReader
             {
                 // Names are matched exactly, as in every body of this API: "userid" is an unknown member, refused all the same.
                 var name = reader.GetString()!;
-                return name == "userId"
-                    ? (name, IdentityDetail)
-                    : (name.Length <= 40 ? name : name[..40], $"Unknown member '{(name.Length <= 40 ? name : name[..40] + "…")}': the body must be empty or {{}}.");
+                if (name == "userId") return (name, IdentityDetail);
+                var shown = name.Length <= 40 ? name : name[..40];
+                return (shown, $"Unknown member '{shown}{(shown.Length < name.Length ? "…" : "")}': the body must be empty or {{}}.");
             }
             // The object is closed: nothing may follow it.
             return reader.Read() ? ("body", "The body must hold one JSON object and nothing after it.") : (null, null);
