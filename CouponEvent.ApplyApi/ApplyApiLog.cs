@@ -29,6 +29,6 @@ internal static partial class ApplyApiLog
     [LoggerMessage(1010, LogLevel.Warning, "Redis's replicas did not acknowledge application {ApplicationId} (user {UserId}, event {EventId}) in time; slot released")]
     public static partial void ReplicasDidNotAcknowledge(ILogger logger, Guid applicationId, string eventId, string userId);
 
-    [LoggerMessage(1009, LogLevel.Warning, "Could not subscribe to event changes; trying again, and checking counts meanwhile: {Reason}")]
-    public static partial void SoldOutSubscribeFailed(ILogger logger, string reason);
+    [LoggerMessage(1009, LogLevel.Warning, "Could not subscribe to event {EventId}'s changes; Redis answers for it until a later try succeeds: {Reason}")]
+    public static partial void SoldOutSubscribeFailed(ILogger logger, string eventId, string reason);
 }

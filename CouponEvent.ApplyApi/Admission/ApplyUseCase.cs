@@ -80,7 +80,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
                 return Counted(new(outcome, eventId, userId, applicationId));
         }
 
-        if (!await replicas.WaitAsync())
+        if (!await replicas.WaitAsync(eventId))
         {
             // Not on enough replicas in time: a failover could lose it, so it is not promised.
             ApplyApiLog.ReplicasDidNotAcknowledge(logger, applicationId, eventId, userId);

@@ -17,8 +17,9 @@ namespace CouponEvent.ApplyApi.Admission;
 /// event is learnt when the script answers "sold out", from one read of its winners.
 /// </para>
 /// <para>
-/// Only a change announced on <see cref="EventKeys.Changes"/> (a released slot, a rewritten or recovered event) can
-/// make a winner a non-winner or reopen an event: the event's memory is dropped on the announcement. An announcement
+/// Only a change announced on the event's <see cref="EventKeys.Changes"/> channel (a released slot, a rewritten or
+/// recovered event) can make a winner a non-winner or reopen an event: the event's memory is dropped on the
+/// announcement. The instance subscribes to an event's channel before it learns anything of the event. An announcement
 /// lost with a connection is covered every <see cref="SoldOutOptions.CheckInterval"/>: a sold-out event whose winner
 /// count moved is dropped, and the winners remembered before the sell-out are forgotten and learnt again (each costs
 /// at most one Redis answer per interval). Within <see cref="ClockMargin"/> of an event's closing time Redis answers
@@ -33,6 +34,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     private readonly ConcurrentDictionary<string, SoldOut> _soldOut = new();
     private readonly ConcurrentDictionary<string, Winners> _winners = new();
     private readonly ConcurrentDictionary<string, byte> _learning = new();
+    private readonly ConcurrentDictionary<string, byte> _subscribed = new();
     private long _changes;
 
     private sealed record SoldOut(HashSet<string> Winners, DateTimeOffset? ClosesAt);
@@ -109,7 +111,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         {
             try
             {
-                await learn(eventId);
+                if (await TrySubscribeAsync(eventId)) await learn(eventId);
             }
             catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
             {
@@ -166,31 +168,31 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (_soldOut.TryRemove(eventId, out _)) ApplyApiLog.SoldOutForgotten(logger, eventId);
     }
 
-    private async Task<bool> TrySubscribeAsync()
+    /// <summary>Subscribes to the event's changes once (sharded pub/sub: on a cluster, on the event's shard).</summary>
+    private async Task<bool> TrySubscribeAsync(string eventId)
     {
+        if (!_subscribed.TryAdd(eventId, 0)) return true;
         try
         {
-            // StackExchange.Redis subscribes again by itself after a reconnection.
-            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(EventKeys.Changes), (_, eventId) => Forget(eventId.ToString()));
+            // StackExchange.Redis subscribes again by itself after a reconnection, on the slot's new owner after a failover.
+            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Sharded(EventKeys.Changes(eventId)), (_, message) => Forget(message.ToString()));
             return true;
         }
         catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
-            ApplyApiLog.SoldOutSubscribeFailed(logger, ex.Message);
+            _subscribed.TryRemove(eventId, out _);
+            ApplyApiLog.SoldOutSubscribeFailed(logger, eventId, ex.Message);
             return false;
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var subscribed = await TrySubscribeAsync();
         using var timer = new PeriodicTimer(options.Value.CheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                // Redis away at start-up: keep trying; meanwhile the checks below are the only way to learn of a change.
-                if (!subscribed) subscribed = await TrySubscribeAsync();
                 foreach (var winners in _winners.Values) winners.Current = new();
                 // The fallback for a lost announcement: a count that moved means the event may be open again.
                 foreach (var (eventId, soldOut) in _soldOut)

@@ -68,8 +68,10 @@ public static class EventKeys
     }
 
     /// <summary>
-    /// Pub/sub channel on which each change that can reopen an event is announced (message: the event id):
-    /// a released slot, a written or rebuilt event. ApplyApi instances drop what they cached about it.
+    /// Sharded pub/sub channel (<c>SPUBLISH</c>, <see cref="StackExchange.Redis.RedisChannel.Sharded"/>) on which each
+    /// change that can reopen the event is announced (message: the event id): a released slot, a written or rebuilt
+    /// event. It shares the event's hash tag, so on a cluster it lives on the event's shard and is announced by the
+    /// script that made the change; ApplyApi instances drop what they cached about the event.
     /// </summary>
-    public const string Changes = "coupon:changes";
+    public static string Changes(string eventId) => $"coupon:{{{eventId}}}:changes";
 }

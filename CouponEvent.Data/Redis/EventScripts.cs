@@ -88,7 +88,7 @@ public static class EventScripts
     }
 
     /// <summary>
-    /// KEYS: winners, pending. ARGV: userId, applicationId, eventId. Frees the slot only if it still belongs to this
+    /// KEYS: winners, pending. ARGV: userId, applicationId, eventId, its changes channel. Frees the slot only if it still belongs to this
     /// application, so a late or repeated release can never free a slot that a newer application holds, and announces
     /// the change on <see cref="EventKeys.Changes"/>. Returns 1 when freed.
     /// </summary>
@@ -96,7 +96,7 @@ public static class EventScripts
         if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
             redis.call('HDEL', KEYS[2], ARGV[1])
             redis.call('HDEL', KEYS[1], ARGV[1])
-            redis.call('PUBLISH', '{{EventKeys.Changes}}', ARGV[3])
+            redis.call('SPUBLISH', ARGV[4], ARGV[3])
             return 1
         end
         return 0
@@ -106,7 +106,7 @@ public static class EventScripts
     /// <returns>Whether it was freed.</returns>
     public static async Task<bool> ReleaseAsync(this IDatabase db, string eventId, string userId, Guid applicationId) =>
         (long)await db.ScriptEvaluateAsync(Release, [EventKeys.Winners(eventId), EventKeys.Pending(eventId)],
-            [userId, applicationId.ToString("N"), eventId]) == 1;
+            [userId, applicationId.ToString("N"), eventId, EventKeys.Changes(eventId)]) == 1;
 
     /// <summary>
     /// KEYS: meta. Returns {kind, run_id, master_replid, promoted, fence}: kind as <see cref="EventStateKind"/>;
@@ -172,8 +172,8 @@ public static class EventScripts
     }
 
     /// <summary>
-    /// KEYS: meta, recovery progress. ARGV: fence, eventId, quantity, opens, closes ('' when none), then field, value
-    /// pairs to add. Writes the event's meta with the fence, only if the server is still the one the fence names, with
+    /// KEYS: meta, recovery progress. ARGV: fence, eventId, its changes channel, quantity, opens, closes ('' when none),
+    /// then field, value pairs to add. Writes the event's meta with the fence, only if the server is still the one the fence names, with
     /// the winners a recovery on this server merged back (<see cref="Merge"/>, every attempt), and announces the change
     /// on <see cref="EventKeys.Changes"/>. Returns how many were merged back (0 for a new event), or -1 when the server
     /// changed in between.
@@ -183,12 +183,12 @@ public static class EventScripts
         local restored = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
         redis.call('DEL', KEYS[2])
         redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Quantity}}', ARGV[3], '{{EventKeys.Fields.Fence}}', ARGV[1])
-        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Opens}}', ARGV[4]) end
-        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Closes}}', ARGV[5]) end
-        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-        if #ARGV > 5 then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.RecoveryRestored}}', restored) end
-        redis.call('PUBLISH', '{{EventKeys.Changes}}', ARGV[2])
+        redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Quantity}}', ARGV[4], '{{EventKeys.Fields.Fence}}', ARGV[1])
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Opens}}', ARGV[5]) end
+        if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.Closes}}', ARGV[6]) end
+        for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        if #ARGV > 6 then redis.call('HSET', KEYS[1], '{{EventKeys.Fields.RecoveryRestored}}', restored) end
+        redis.call('SPUBLISH', ARGV[3], ARGV[2])
         return restored
         """;
 
@@ -200,7 +200,7 @@ public static class EventScripts
     {
         RedisValue[] args =
         [
-            fence, eventId, quantity,
+            fence, eventId, EventKeys.Changes(eventId), quantity,
             opensAt is { } opens ? opens.ToUnixTimeMilliseconds() : "",
             closesAt is { } closes ? closes.ToUnixTimeMilliseconds() : "",
         ];
