@@ -17,6 +17,16 @@ public enum InfrastructureMode
     External,
 }
 
+/// <summary>
+/// How many of each: <c>--AppHost:Topology=single|cluster</c>. A cluster is a Redis Cluster of 3 primaries and 3
+/// replicas, a 3-broker Kafka whose topics keep 3 copies, and 2 ApplyApi, 3 Consumer and 2 RetryJob replicas.
+/// </summary>
+public enum Topology
+{
+    Single,
+    Cluster,
+}
+
 /// <summary>The three servers every service references, whatever runs them.</summary>
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Redis,
@@ -34,23 +44,45 @@ public static class InfrastructureExtensions
             var mode => throw new DistributedApplicationException($"AppHost:Mode takes local, containers or external; got '{mode}'."),
         };
 
-    /// <summary><c>--AppHost:Replicas:consumer=3</c>; 1 by default.</summary>
-    public static int GetReplicas(this IDistributedApplicationBuilder builder, string name) =>
-        builder.Configuration.GetValue($"AppHost:Replicas:{name}", 1) is var replicas and >= 1
+    public static Topology GetTopology(this IDistributedApplicationBuilder builder) =>
+        builder.Configuration["AppHost:Topology"] switch
+        {
+            null or "" => Topology.Single,
+            var topology when Enum.TryParse<Topology>(topology, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) => parsed,
+            var topology => throw new DistributedApplicationException($"AppHost:Topology takes single or cluster; got '{topology}'."),
+        };
+
+    /// <summary>Each service's replicas in the cluster topology; one of each in a single one.</summary>
+    private static readonly Dictionary<string, int> ClusterReplicas = new() { ["applyapi"] = 2, ["consumer"] = 3, ["retryjob"] = 2 };
+
+    /// <summary><c>--AppHost:Replicas:consumer=3</c>; by default 1, or the cluster topology's.</summary>
+    public static int GetReplicas(this IDistributedApplicationBuilder builder, string name)
+    {
+        var byDefault = builder.GetTopology() == Topology.Cluster ? ClusterReplicas.GetValueOrDefault(name, 1) : 1;
+        return builder.Configuration.GetValue($"AppHost:Replicas:{name}", byDefault) is var replicas and >= 1
             ? replicas
             : throw new DistributedApplicationException($"AppHost:Replicas:{name} must be at least 1.");
+    }
 
     public static Infrastructure AddInfrastructure(this IDistributedApplicationBuilder builder, string databaseName)
     {
+        var cluster = builder.GetTopology() == Topology.Cluster;
         switch (builder.GetInfrastructureMode())
         {
             case InfrastructureMode.Local:
                 var dataRoot = builder.AddTemporaryDataRoot();
                 var mysql = builder.AddMariaDbServer("mysql", dataRoot, databaseName);
                 return new(
-                    AsConnectionString(builder.AddRedisServer(ConnectionNames.Redis, dataRoot)),
-                    AsConnectionString(builder.AddKafkaMock(ConnectionNames.Kafka)),
+                    cluster
+                        ? AsConnectionString(builder.AddRedisCluster(ConnectionNames.Redis, dataRoot))
+                        : AsConnectionString(builder.AddRedisServer(ConnectionNames.Redis, dataRoot)),
+                    AsConnectionString(builder.AddKafkaMock(ConnectionNames.Kafka, brokers: cluster ? 3 : 1)),
                     AsConnectionString(mysql.AddDatabase(databaseName)));
+            case InfrastructureMode.Containers when cluster:
+                // Nodes in containers announce addresses the services on the host cannot reach, and confluent-local is
+                // one broker: a cluster in containers is a deployment's (docs/scaling.md), given here in external mode.
+                throw new DistributedApplicationException(
+                    "AppHost:Topology=cluster runs in local mode (redis-server nodes and a 3-broker mock Kafka) or in external mode (your cluster's addresses in ConnectionStrings:redis and :kafka); containers mode runs single. See docs/scaling.md.");
             case InfrastructureMode.Containers:
                 return new(
                     AsConnectionString(builder.AddRedis(ConnectionNames.Redis).WithDataVolume()

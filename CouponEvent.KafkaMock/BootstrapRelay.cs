@@ -7,8 +7,9 @@ namespace CouponEvent.KafkaMock;
 
 /// <summary>
 /// librdkafka's mock cluster listens on ports of its own choosing, so clients bootstrap through this relay on the
-/// port Aspire allocated. The metadata they receive names the brokers' own addresses, so only bootstrap
-/// connections pass through here; produce and fetch traffic goes to the brokers directly.
+/// port Aspire allocated, to the first broker that accepts (one taken down, the next). The metadata they receive
+/// names the brokers' own addresses, so only bootstrap connections pass through here; produce and fetch traffic goes
+/// to the brokers directly.
 /// </summary>
 public sealed partial class BootstrapRelay(MockKafkaCluster cluster, IOptions<KafkaMockOptions> options, ILogger<BootstrapRelay> logger)
     : BackgroundService, IHealthCheck
@@ -17,9 +18,9 @@ public sealed partial class BootstrapRelay(MockKafkaCluster cluster, IOptions<Ka
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var target = cluster.BootstrapServers.Split(',')[0];
-        var colon = target.LastIndexOf(':');
-        var (host, port) = (target[..colon], int.Parse(target[(colon + 1)..]));
+        var brokers = cluster.BootstrapServers.Split(',')
+            .Select(b => (Host: b[..b.LastIndexOf(':')], Port: int.Parse(b[(b.LastIndexOf(':') + 1)..])))
+            .ToArray();
 
         using var listener = new TcpListener(IPAddress.Loopback, options.Value.Port);
         listener.Start();
@@ -36,26 +37,42 @@ public sealed partial class BootstrapRelay(MockKafkaCluster cluster, IOptions<Ka
             {
                 break;
             }
-            _ = RelayAsync(client, host, port, stoppingToken);
+            _ = RelayAsync(client, brokers, stoppingToken);
         }
     }
 
-    private static async Task RelayAsync(TcpClient client, string host, int port, CancellationToken stoppingToken)
+    private static async Task RelayAsync(TcpClient client, (string Host, int Port)[] brokers, CancellationToken stoppingToken)
     {
         using (client)
-        using (var broker = new TcpClient())
         {
-            try
+            foreach (var (host, port) in brokers)
             {
-                await broker.ConnectAsync(host, port, stoppingToken);
-                var (fromClient, fromBroker) = (client.GetStream(), broker.GetStream());
-                // Either side closing ends the pair, as a direct connection would end.
-                await Task.WhenAny(fromClient.CopyToAsync(fromBroker, stoppingToken), fromBroker.CopyToAsync(fromClient, stoppingToken));
+                using var broker = new TcpClient();
+                try
+                {
+                    await broker.ConnectAsync(host, port, stoppingToken);
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                try
+                {
+                    var (fromClient, fromBroker) = (client.GetStream(), broker.GetStream());
+                    // Either side closing ends the pair, as a direct connection would end.
+                    await Task.WhenAny(fromClient.CopyToAsync(fromBroker, stoppingToken), fromBroker.CopyToAsync(fromClient, stoppingToken));
+                }
+                catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+                {
+                    // A broker taken down, or a client gone: the client sees its connection close, as with Kafka.
+                }
+                return;
             }
-            catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
-            {
-                // A broker taken down, or a client gone: the client sees its connection close, as with Kafka.
-            }
+            // Every broker down: the client's connection closes, as with a Kafka cluster that is all down.
         }
     }
 

@@ -19,6 +19,7 @@ public sealed partial class MockKafkaCluster : IDisposable
     private const string Library = "librdkafka";
     private nint _client;
     private nint _cluster;
+    private readonly HashSet<int> _down = [];
 
     static MockKafkaCluster() => NativeLibrary.SetDllImportResolver(typeof(MockKafkaCluster).Assembly, Resolve);
 
@@ -59,9 +60,45 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (error != 0) throw new InvalidOperationException($"Creating topic '{topic}' failed with librdkafka error {error}.");
     }
 
-    /// <summary>Makes every broker unreachable (connections are closed and refused) until <see cref="SetBrokerUp"/>.</summary>
-    public void SetBrokerDown(int brokerId) => Check(rd_kafka_mock_broker_set_down(_cluster, brokerId), "set_down");
-    public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), "set_up");
+    /// <summary>
+    /// Makes the broker unreachable (connections are closed and refused) until <see cref="SetBrokerUp"/>. Its
+    /// partitions' leadership then moves to a replica on a broker that is up, as Kafka's controller moves it (the
+    /// mock keeps one log per partition, so the new leader has every acknowledged message).
+    /// </summary>
+    public void SetBrokerDown(int brokerId)
+    {
+        lock (_down)
+        {
+            Check(rd_kafka_mock_broker_set_down(_cluster, brokerId), "set_down");
+            _down.Add(brokerId);
+            if (Brokers > 1) MoveLeadershipFrom(brokerId);
+        }
+    }
+
+    public void SetBrokerUp(int brokerId)
+    {
+        lock (_down)
+        {
+            Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), "set_up");
+            _down.Remove(brokerId);
+        }
+    }
+
+    private void MoveLeadershipFrom(int brokerId)
+    {
+        var up = Enumerable.Range(1, Brokers).Except(_down).ToList();
+        if (up.Count == 0) return;
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        foreach (var topic in admin.GetMetadata(TimeSpan.FromSeconds(5)).Topics)
+        {
+            foreach (var partition in topic.Partitions.Where(p => p.Leader == brokerId))
+            {
+                var leader = partition.Replicas.FirstOrDefault(up.Contains, up[0]);
+                var error = rd_kafka_mock_partition_set_leader(_cluster, topic.Topic, partition.PartitionId, leader);
+                if (error != 0) throw new InvalidOperationException($"rd_kafka_mock_partition_set_leader failed with librdkafka error {error}.");
+            }
+        }
+    }
 
     private static void Check(int error, string what)
     {
@@ -146,6 +183,9 @@ public sealed partial class MockKafkaCluster : IDisposable
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rd_kafka_mock_partition_delete_records(nint cluster, string topic, int partition, long beforeOffset);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_mock_partition_set_leader(nint cluster, string topic, int partition, int brokerId);
 
     [LibraryImport(Library)]
     private static partial int rd_kafka_mock_broker_set_down(nint cluster, int brokerId);

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
+using CouponEvent.Data.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -40,15 +40,18 @@ public static class KafkaBuilderExtensions
 
     /// <summary>
     /// Kafka in local mode: librdkafka's mock cluster, hosted by the CouponEvent.KafkaMock project
-    /// (<c>{name}-mock</c>) behind a bootstrap port Aspire allocates. Services get <c>ConnectionStrings__{name}</c>.
+    /// (<c>{name}-mock</c>) behind a bootstrap port Aspire allocates, with 1 to 3 <paramref name="brokers"/>. Services
+    /// get <c>ConnectionStrings__{name}</c>.
     /// </summary>
-    public static IResourceBuilder<ConnectionStringResource> AddKafkaMock(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+    public static IResourceBuilder<ConnectionStringResource> AddKafkaMock(this IDistributedApplicationBuilder builder, [ResourceName] string name,
+        int brokers = 1)
     {
         var mock = builder.AddProject<Projects.CouponEvent_KafkaMock>($"{name}-mock")
             .WithHttpEndpoint()
             .WithEndpoint(name: "bootstrap", scheme: "tcp", env: "KafkaMock__Port", isProxied: false)
             .WithHttpHealthCheck("/health")
-            .WithoutHttpsCertificate();
+            .WithoutHttpsCertificate()
+            .WithEnvironment("KafkaMock__Brokers", brokers.ToString());
         var kafka = builder.AddConnectionString(name,
                 ReferenceExpression.Create($"127.0.0.1:{mock.GetEndpoint("bootstrap").Property(EndpointProperty.Port)}"))
             .WithKafkaHealthCheck();
@@ -62,11 +65,16 @@ public static class KafkaBuilderExtensions
                 if (topic.ReadBy is { } group) context.EnvironmentVariables[$"KafkaMock__Readers__{topic.Name}"] = group;
             }
         });
-        mock.WithParentRelationship(kafka)
-            .WithCommand("broker-down", "Take the broker down", _ => BrokerCommandAsync(mock.Resource, "down"),
-                new CommandOptions { Description = "Refuse and drop every Kafka connection until the broker is back up.", IconName = "PlugDisconnected" })
-            .WithCommand("broker-up", "Bring the broker up", _ => BrokerCommandAsync(mock.Resource, "up"),
-                new CommandOptions { IconName = "PlugConnected" });
+        mock.WithParentRelationship(kafka);
+        for (var broker = 1; broker <= brokers; broker++)
+        {
+            var (id, which) = (broker, brokers == 1 ? "the broker" : $"broker {broker}");
+            var suffix = brokers == 1 ? "" : $"-{broker}";
+            mock.WithCommand($"broker{suffix}-down", $"Take {which} down", _ => BrokerCommandAsync(mock.Resource, id, "down"),
+                    new CommandOptions { Description = $"Refuse and drop every Kafka connection to {which} until it is back up; its partitions' leadership moves to a broker that is up.", IconName = "PlugDisconnected" })
+                .WithCommand($"broker{suffix}-up", $"Bring {which} up", _ => BrokerCommandAsync(mock.Resource, id, "up"),
+                    new CommandOptions { IconName = "PlugConnected" });
+        }
         return kafka;
     }
 
@@ -82,24 +90,17 @@ public static class KafkaBuilderExtensions
         return kafka;
     }
 
-    /// <summary>A real Kafka (a container or an external cluster): topics created through the admin API once it answers.</summary>
+    /// <summary>
+    /// A real Kafka (a container or an external cluster): the missing topics created once it answers, replicated as
+    /// <see cref="TopicProvisioning"/> says (3 copies, two in sync; one on a single broker).
+    /// </summary>
     public static IResourceBuilder<T> WithTopicsCreatedOnReady<T>(this IResourceBuilder<T> kafka) where T : IResourceWithConnectionString
     {
         kafka.OnResourceReady(async (resource, _, cancellationToken) =>
         {
             var bootstrap = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
-            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-            var topics = resource.Annotations.OfType<KafkaTopicAnnotation>()
-                .Select(t => new TopicSpecification { Name = t.Name, NumPartitions = t.Partitions, ReplicationFactor = -1 })
-                .ToList();
-            try
-            {
-                await admin.CreateTopicsAsync(topics);
-            }
-            catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-            {
-                // Already provisioned.
-            }
+            await TopicProvisioning.CreateMissingAsync(bootstrap!,
+                resource.Annotations.OfType<KafkaTopicAnnotation>().Select(t => new TopicDefinition(t.Name, t.Partitions)));
         });
         return kafka;
     }
@@ -113,11 +114,11 @@ public static class KafkaBuilderExtensions
         return kafka.WithHealthCheck(healthCheckKey);
     }
 
-    private static async Task<ExecuteCommandResult> BrokerCommandAsync(ProjectResource mock, string action)
+    private static async Task<ExecuteCommandResult> BrokerCommandAsync(ProjectResource mock, int broker, string action)
     {
         var endpoint = mock.GetEndpoint("http");
         using var http = new HttpClient { BaseAddress = new Uri(endpoint.Url), Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await http.PostAsync($"/brokers/1/{action}", content: null);
+        using var response = await http.PostAsync($"/brokers/{broker}/{action}", content: null);
         return response.IsSuccessStatusCode
             ? CommandResults.Success()
             : CommandResults.Failure($"The mock answered {(int)response.StatusCode}.");

@@ -38,6 +38,45 @@ public sealed class AppHostTests
     }
 
     [Fact]
+    public async Task The_cluster_topology_runs_six_redis_nodes_joined_into_a_cluster_three_kafka_brokers_and_service_replicas()
+    {
+        await using var builder = await ModelAsync("--AppHost:Mode=local", "--AppHost:Topology=cluster");
+
+        var nodes = builder.Resources.OfType<RedisServerResource>().OrderBy(r => r.Name).ToList();
+        Assert.Equal(["redis-1", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6"], nodes.Select(n => n.Name));
+        foreach (var node in nodes)
+        {
+            var args = await node.GetArgumentValuesAsync(DistributedApplicationOperation.Publish);
+            Assert.Equal("yes", args.SkipWhile(a => a != "--cluster-enabled").Skip(1).First());
+            Assert.Equal("no", args.SkipWhile(a => a != "--cluster-require-full-coverage").Skip(1).First());
+            Assert.Contains("--cluster-port", args);
+        }
+        // Created once every node answers, with a replica per primary; the services wait on the cluster's state.
+        var create = Single<ExecutableResource>(builder, "redis-create");
+        Assert.EndsWith("redis-cli", create.Command);
+        var createArgs = await create.GetArgumentValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Equal(["--cluster", "create"], createArgs.Take(2));
+        Assert.Equal(["--cluster-replicas", "1", "--cluster-yes"], createArgs.TakeLast(3));
+        Assert.Equal(nodes.Select(n => n.Name).Order(), create.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order());
+        var redis = Single<ConnectionStringResource>(builder, "redis");
+        Assert.Equal(string.Join(",", nodes.Select(n => $"127.0.0.1:{{{n.Name}.bindings.tcp.port}}")), redis.ConnectionStringExpression.ValueExpression);
+        Assert.Contains(redis.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "redis_cluster_check");
+
+        var mock = await Single<ProjectResource>(builder, "kafka-mock").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Equal("3", mock["KafkaMock__Brokers"]);
+        foreach (var (service, replicas) in new[] { ("applyapi", 2), ("consumer", 3), ("retryjob", 2) })
+            Assert.Equal(replicas, Single<ProjectResource>(builder, service).Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+    }
+
+    [Fact]
+    public async Task The_cluster_topology_in_containers_mode_says_where_to_run_it_instead()
+    {
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => ModelAsync("--AppHost:Mode=containers", "--AppHost:Topology=cluster"));
+        Assert.Contains("local mode", error.Message);
+        Assert.Contains("external mode", error.Message);
+    }
+
+    [Fact]
     public async Task Containers_mode_uses_Aspires_Redis_and_Kafka_and_MySQL_images_with_volumes()
     {
         await using var builder = await ModelAsync("--AppHost:Mode=containers");
@@ -99,6 +138,7 @@ public sealed class AppHostTests
     [Theory]
     [InlineData("--AppHost:Mode=kubernetes", "AppHost:Mode")]
     [InlineData("--AppHost:Replicas:consumer=0", "AppHost:Replicas:consumer")]
+    [InlineData("--AppHost:Topology=mesh", "AppHost:Topology")]
     public async Task A_bad_setting_is_refused_with_its_name(string arg, string named)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync("--AppHost:Mode=external", arg));
