@@ -86,7 +86,7 @@ public static class InfrastructureExtensions
             case InfrastructureMode.Containers:
                 return new(
                     AsConnectionString(builder.AddRedis(ConnectionNames.Redis).WithDataVolume()
-                        .WithArgs("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")),
+                        .WithServerArgs("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")),
                     AsConnectionString(builder.AddKafkaContainer(ConnectionNames.Kafka)),
                     AsConnectionString(builder.AddMySqlContainer("mysql").AddDatabase(databaseName)));
             default:

@@ -75,26 +75,34 @@ public sealed partial class MockKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Brings the broker back, and with it the leadership of the partitions it is the preferred leader of (their first
+    /// replica), as Kafka's automatic leader rebalancing does.
+    /// </summary>
     public void SetBrokerUp(int brokerId)
     {
         lock (_down)
         {
             Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), "set_up");
             _down.Remove(brokerId);
+            if (Brokers > 1) MoveLeadership(p => p.Replicas[0] == brokerId && p.Leader != brokerId, _ => brokerId);
         }
     }
 
     private void MoveLeadershipFrom(int brokerId)
     {
         var up = Enumerable.Range(1, Brokers).Except(_down).ToList();
-        if (up.Count == 0) return;
+        if (up.Count > 0) MoveLeadership(p => p.Leader == brokerId, p => p.Replicas.FirstOrDefault(up.Contains, up[0]));
+    }
+
+    private void MoveLeadership(Func<PartitionMetadata, bool> which, Func<PartitionMetadata, int> to)
+    {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
         foreach (var topic in admin.GetMetadata(TimeSpan.FromSeconds(5)).Topics)
         {
-            foreach (var partition in topic.Partitions.Where(p => p.Leader == brokerId))
+            foreach (var partition in topic.Partitions.Where(which))
             {
-                var leader = partition.Replicas.FirstOrDefault(up.Contains, up[0]);
-                var error = rd_kafka_mock_partition_set_leader(_cluster, topic.Topic, partition.PartitionId, leader);
+                var error = rd_kafka_mock_partition_set_leader(_cluster, topic.Topic, partition.PartitionId, to(partition));
                 if (error != 0) throw new InvalidOperationException($"rd_kafka_mock_partition_set_leader failed with librdkafka error {error}.");
             }
         }

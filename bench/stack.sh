@@ -2,8 +2,8 @@
 #   parse_options "$@"   sets quick (true|false) and out (--out DIR, default bench/results)
 #   build_release P...   wrk installed, then the solution and the given bench projects built in Release
 #   start_trivial        the yardstick, a trivial Kestrel endpoint, on $trivial_port (BENCH_TRIVIAL_PORT, default 18080)
-#   start_stack          starts the AppHost (local mode, services in Production, ApplyApi on $api_port via Aspire's
-#                        proxy, no dashboard) and sets
+#   start_stack [ARG...] starts the AppHost (local mode, services in Production, ApplyApi on $api_port via Aspire's
+#                        proxy, no dashboard; ARGs go to the AppHost, e.g. --AppHost:Topology=cluster) and sets
 #                        api, token (an operator's), issuer, kafka and pid_of NAME; background processes go in pids, stopped on exit
 #   mint_tokens N        N applicants' tokens from the issuer, one per line, in $TOKENS (exported: bench/apply.lua reads it)
 # Expects set -euo pipefail and the repository root as the working directory.
@@ -59,7 +59,7 @@ start_stack() {
   local dashboard=--AppHost:Dashboard=false
   [ "${BENCH_DASHBOARD:-0}" = 1 ] && dashboard=--AppHost:Dashboard=true
   DOTNET_ENVIRONMENT=Production dotnet CouponEvent.AppHost/bin/Release/net10.0/CouponEvent.AppHost.dll \
-    --AppHost:Mode=local --AppHost:Ports:applyapi="$api_port" --Parameters:admin-client-secret="$secret" $dashboard >"$work/apphost.log" 2>&1 &
+    --AppHost:Mode=local --AppHost:Ports:applyapi="$api_port" --Parameters:admin-client-secret="$secret" $dashboard "$@" >"$work/apphost.log" 2>&1 &
   pids+=($!)
   local started=$SECONDS
   for _ in $(seq 180); do

@@ -13,12 +13,12 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
         // A temporary folder of its own, so that the data folder it makes is the only one there. A short path: DCP
         // puts its sockets in it, and a Unix socket path has at most 107 characters.
         var temp = Directory.CreateTempSubdirectory("ce-").FullName;
-        var project = Path.Combine(ProjectRoot(), "CouponEvent.AppHost");
+        var project = Path.Combine(Readme.Root, "CouponEvent.AppHost");
         // A real terminal (tmux): Ctrl+C there is SIGINT to the foreground process group, as a user's is.
         var session = $"apphost-{Guid.NewGuid():N}"[..16];
         var log = Path.Combine(temp, "apphost.log");
         Tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-            $"cd '{ProjectRoot()}' && env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR='{temp}' dotnet run --no-build --project '{project}' -- " +
+            $"cd '{Readme.Root}' && env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR='{temp}' dotnet run --no-build --project '{project}' -- " +
             $"--AppHost:Mode=local > '{log}' 2>&1");
         var shell = int.Parse(Tmux("display-message", "-p", "-t", session, "#{pane_pid}").Trim());
 
@@ -71,13 +71,6 @@ public sealed partial class AppHostProcessTests(Xunit.Abstractions.ITestOutputHe
             if (File.Exists(log)) output.WriteLine(string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(30)));
             Directory.Delete(temp, recursive: true);
         }
-    }
-
-    private static string ProjectRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CouponEvent.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("CouponEvent.sln not found above the test's folder.");
     }
 
     private static string Command(int pid)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,9 +6,7 @@ using Confluent.Kafka;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
-using CouponEvent.ServiceDefaults;
 using CouponEvent.Tests.Infrastructure;
-using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -89,7 +86,7 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     {
         var eventId = await stack.CreateEventAsync(quantity);
         var reserved = fault == Fault.RetryJobKilled ? await ReserveFailedEventsAsync(eventId, quantity / 5) : [];
-        var race = new Race(await ApplyApiClientsAsync(), eventId, stack.Applicants);
+        var race = new Race(await stack.ApplyApiReplicaClientsAsync(), eventId, stack.Applicants);
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
 
         // A rollback is timed on Redis's winner count: the watcher connects before the first user arrives, and users
@@ -108,41 +105,25 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         // The last applicants try again once the dust settles, as users do: a slot freed meanwhile must find a taker.
         await race.SweepAsync(everyone, () => stack.Database.CouponCountAsync(eventId), quantity);
 
-        var rows = await stack.Database.WaitForCouponsAsync(eventId, quantity);
-        var accepted = race.Accepted.Concat(reserved).ToHashSet();
-        var lost = accepted.Except(rows).Count();
-        var unexplained = rows.Except(accepted).Except(race.Ambiguous).Count();
-        var duplicates = await stack.Database.ScalarAsync("SELECT COUNT(*) - COUNT(DISTINCT user_id) FROM coupons WHERE event_id = @e", ("@e", eventId));
-        var overIssue = Math.Max(0, rows.Count - quantity);
-        var refused = await stack.Database.ScalarAsync($"SELECT COUNT(*) FROM failed_events WHERE event_id = @e AND status = {(int)FailedEventStatus.Refused}", ("@e", eventId));
-        var fromRedis = await IssuedFromRedisAsync(eventId);
+        var outcome = await RaceOutcome.MeasureAsync(stack, eventId, race, quantity, reserved);
         if (_consumerLogs is not null)
         {
             await using (_consumerLogs) _lostReported = await LostReportedAsync(_consumerLogs, _logStart!);
         }
 
-        var row = $"| {fault} | {users:N0} / {quantity:N0} | {race.Requests:N0} | {race.Count(HttpStatusCode.Accepted):N0} | {race.Count(HttpStatusCode.Conflict):N0} | " +
-                  $"{race.Count(HttpStatusCode.Gone):N0} | {race.Count(HttpStatusCode.ServiceUnavailable):N0} | {race.Unanswered:N0} | {rows.Count:N0} | " +
-                  $"{duplicates} | {lost} | {unexplained} | {overIssue} | {refused} | {_lostReported?.ToString("N0") ?? "-"} | {fromRedis:N0} |";
+        var row = outcome.Row(fault.ToString(), users, _lostReported);
         output.WriteLine(row);
         foreach (var (reason, count) in race.NoAnswerReasons) output.WriteLine($"no answer ({count}): {reason}");
-        Report(row);
+        FaultTable.Append(row);
 
         Assert.True(struckMidRace, "the race ended before the fault: it proved nothing");
-        // Every request gets an answer, a 503 at worst, unless the replica answering it is killed.
-        if (fault != Fault.ApplyApiKilled) Assert.Equal(0, race.Unanswered);
-        Assert.Equal(0, duplicates);
-        Assert.Equal(0, lost);
-        Assert.Equal(0, unexplained);
-        Assert.Equal(0, overIssue);
-        Assert.Equal(0, refused);
-        Assert.Equal(quantity, rows.Count);
+        outcome.AssertHolds(replicaKilled: fault == Fault.ApplyApiKilled);
         if (fault == Fault.UnreadMessagesDeleted)
         {
             // The loss is seen where it happens, and reconciliation issues what was lost. (The Consumer sees a partition's
             // gap when it reads past it: one that gets no new message after the deletion shows none, so the counts can differ.)
             Assert.True(_lostReported > 0, "the Consumer reported no lost message");
-            Assert.True(fromRedis > 0, "reconciliation issued nothing from Redis");
+            Assert.True(outcome.IssuedFromRedis > 0, "reconciliation issued nothing from Redis");
         }
     }
 
@@ -151,31 +132,6 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
     private ReplicaLogs? _consumerLogs;
     private Dictionary<int, long>? _logStart;
     private long? _lostReported;
-
-    private async Task<long> IssuedFromRedisAsync(string eventId)
-    {
-        var reports = await stack.ApplyApi.GetFromJsonAsync<JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
-        return reports is [var report] ? report.GetProperty("issuedFromRedis").GetInt64() : 0;
-    }
-
-    /// <summary>The suite's table, in the test output folder; test.sh prints it at the end.</summary>
-    public static readonly string ReportPath = Path.Combine(AppContext.BaseDirectory, "fault-injection.md");
-
-    private static readonly Lock ReportLock = new();
-
-    private static void Report(string row)
-    {
-        lock (ReportLock)
-        {
-            if (!File.Exists(ReportPath))
-            {
-                File.WriteAllText(ReportPath,
-                    "| scenario | users / coupons | requests | 202 | 409 | 410 | 503 | no answer | coupons in MySQL | duplicates | lost 202s | rows without 202 | over-issue | refused over quantity | messages Kafka lost (reported) | issued from Redis |\n" +
-                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-            }
-            File.AppendAllText(ReportPath, row + "\n");
-        }
-    }
 
     /// <returns>Whether the race was still running when the fault struck.</returns>
     private async Task<bool> InjectAsync(Fault fault, string eventId, Race race, int strikeAfter, int quantity, Task running)
@@ -346,85 +302,4 @@ public sealed class FaultInjectionTests(StackFixture stack, ITestOutputHelper ou
         return reserved;
     }
 
-    /// <summary>A client per ApplyApi replica, on its own port: a user whose replica died tries the other.</summary>
-    private async Task<List<HttpClient>> ApplyApiClientsAsync()
-    {
-        var clients = new List<HttpClient>();
-        foreach (var replica in await stack.Resources.ReplicaIdsAsync("applyapi"))
-            clients.Add(new HttpClient { BaseAddress = await stack.Resources.ReplicaUrlAsync(replica), Timeout = TimeSpan.FromSeconds(30) });
-        return clients;
-    }
-
-
-    /// <summary>Users and their answers. A user keeps trying (on another replica, after a second) until a definite answer.</summary>
-    private sealed class Race(List<HttpClient> clients, string eventId, Applicants applicants)
-    {
-        private readonly ConcurrentDictionary<long, HttpStatusCode?> _final = new();
-        private readonly ConcurrentDictionary<HttpStatusCode, int> _counts = new();
-        private int _requests;
-        private int _unanswered;
-
-        public int Requests => _requests;
-        public int Unanswered => _unanswered;
-        /// <summary>Why requests got no answer, by message: a replica killed, or something else to look into.</summary>
-        public ConcurrentDictionary<string, int> NoAnswerReasons { get; } = new();
-        /// <summary>Users who sent a request whose outcome they could not know (no answer, or 503 outcome-unknown).</summary>
-        public ConcurrentDictionary<long, bool> AmbiguousUsers { get; } = new();
-        public IEnumerable<long> Ambiguous => AmbiguousUsers.Keys;
-        public HashSet<long> Accepted => _final.Where(f => f.Value == HttpStatusCode.Accepted).Select(f => f.Key).ToHashSet();
-        public int Count(HttpStatusCode status) => _counts.GetValueOrDefault(status);
-
-        /// <param name="arrivals">First applications arrive spread evenly over this time, as a burst does.</param>
-        public async Task RunAsync(IReadOnlyList<long> users, TimeSpan arrivals = default)
-        {
-            await applicants.PrepareAsync(users);
-            var waiting = users.ToList();
-            var start = DateTime.UtcNow;
-            for (var round = 0; waiting.Count > 0 && round < 90; round++)
-            {
-                if (round > 0) await Task.Delay(TimeSpan.FromSeconds(1));
-                var order = waiting.Select((user, index) => (user, at: arrivals * index / waiting.Count)).ToList();
-                await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (next, _) =>
-                {
-                    var wait = next.at - (DateTime.UtcNow - start);
-                    if (round == 0 && wait > TimeSpan.Zero) await Task.Delay(wait);
-                    _final[next.user] = await ApplyAsync(next.user, round);
-                });
-                waiting = waiting.Where(u => _final[u] is null).ToList();
-            }
-        }
-
-        /// <summary>Users without a coupon apply again until the event is full or nothing changes.</summary>
-        public async Task SweepAsync(IReadOnlyList<long> users, Func<Task<long>> coupons, int quantity)
-        {
-            for (var round = 0; round < 40 && await coupons() < quantity; round++)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-                await RunAsync(users.Where(u => _final[u] is HttpStatusCode.Gone).Take(200).ToList());
-            }
-        }
-
-        /// <returns>The definite answer, or null when the user must try again.</returns>
-        private async Task<HttpStatusCode?> ApplyAsync(long user, int round)
-        {
-            Interlocked.Increment(ref _requests);
-            try
-            {
-                using var response = await applicants.ApplyAsync(clients[(int)((user + round) % clients.Count)], eventId, user);
-                _counts.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response.StatusCode;
-                var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (problem.GetProperty("type").GetString() == ProblemTypes.OutcomeUnknown.Uri) AmbiguousUsers[user] = true;
-                return null;
-            }
-            catch (HttpRequestException ex)
-            {
-                NoAnswerReasons.AddOrUpdate(ex.InnerException?.Message ?? ex.Message, 1, (_, n) => n + 1);
-                // The replica died with the request: it may have admitted and published it.
-                Interlocked.Increment(ref _unanswered);
-                AmbiguousUsers[user] = true;
-                return null;
-            }
-        }
-    }
 }

@@ -3,7 +3,8 @@ namespace CouponEvent.Tests.Infrastructure;
 /// <summary>The repository's README.md and docs/, for the tests that hold what they say to the code.</summary>
 public static class Readme
 {
-    private static readonly string Root = FindRoot();
+    /// <summary>The repository's root folder.</summary>
+    public static string Root { get; } = FindRoot();
 
     public static string Text { get; } = File.ReadAllText(Path.Combine(Root, "README.md"));
 

@@ -56,6 +56,9 @@ public sealed class RedisCluster : IAsyncDisposable
         // Every node agrees that the cluster is whole before a client meets it.
         foreach (var port in Ports)
             await Eventually.HoldsAsync(async () => (await CliAsync(port, "CLUSTER", "INFO")).Contains("cluster_state:ok"), TimeSpan.FromSeconds(30));
+        // and every master's replica has finished its first sync: until then WAIT cannot count it.
+        foreach (var port in Ports.Take(3))
+            await Eventually.HoldsAsync(async () => (await CliAsync(port, "INFO", "replication")).Contains("state=online"), TimeSpan.FromSeconds(30));
     }
 
     public Task<string> CliAsync(int port, params string[] command) => RunAsync("redis-cli", ["-p", port.ToString(), .. command]);

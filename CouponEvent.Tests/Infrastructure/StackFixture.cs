@@ -15,7 +15,7 @@ namespace CouponEvent.Tests.Infrastructure;
 /// (local mode: real redis-server and mariadbd, librdkafka's mock broker, and the services as processes run by DCP).
 /// Tests keep out of each other's way by each creating events of their own.
 /// </summary>
-public sealed class StackFixture : IAsyncLifetime
+public class StackFixture : IAsyncLifetime
 {
     /// <summary>The operators' client secret at the stack's issuer (the AppHost's parameter <c>admin-client-secret</c>).</summary>
     public const string AdminClientSecret = "test-admin-client-secret-0123456789";
@@ -68,9 +68,12 @@ public sealed class StackFixture : IAsyncLifetime
         return app;
     }
 
+    /// <summary>The AppHost's arguments for this stack.</summary>
+    protected virtual string[] Arguments => ["--AppHost:Replicas:retryjob=2", "--AppHost:Replicas:applyapi=2"];
+
     public async Task InitializeAsync()
     {
-        App = await StartAsync(["--AppHost:Replicas:retryjob=2", "--AppHost:Replicas:applyapi=2"], builder =>
+        App = await StartAsync(Arguments, builder =>
             // Retries every few hundred milliseconds, so that tests see them happen.
             builder.CreateResourceBuilder<ProjectResource>("retryjob")
                 .WithEnvironment("Retry__Interval", "00:00:00.250")
@@ -105,10 +108,26 @@ public sealed class StackFixture : IAsyncLifetime
         if (App is not null) await App.DisposeAsync();
     }
 
-    /// <summary>Creates an event with a fresh id through the admin API.</summary>
-    public async Task<string> CreateEventAsync(int quantity, DateTimeOffset? opensAt = null, DateTimeOffset? closesAt = null)
+    /// <summary>A client per ApplyApi replica, on its own port: a user whose replica died tries the other.</summary>
+    public async Task<List<HttpClient>> ApplyApiReplicaClientsAsync()
     {
-        var id = $"t-{Guid.NewGuid():N}"[..20];
+        var clients = new List<HttpClient>();
+        foreach (var replica in await Resources.ReplicaIdsAsync("applyapi"))
+            clients.Add(new HttpClient { BaseAddress = await Resources.ReplicaUrlAsync(replica), Timeout = TimeSpan.FromSeconds(30) });
+        return clients;
+    }
+
+    /// <summary>How many of the event's winners reconciliation issued from Redis (their messages never reached MySQL).</summary>
+    public async Task<long> IssuedFromRedisAsync(string eventId)
+    {
+        var reports = await ApplyApi.GetFromJsonAsync<System.Text.Json.JsonElement[]>($"/api/admin/reconciliation?eventId={eventId}");
+        return reports is [var report] ? report.GetProperty("issuedFromRedis").GetInt64() : 0;
+    }
+
+    /// <summary>Creates an event with a fresh id through the admin API.</summary>
+    public async Task<string> CreateEventAsync(int quantity, DateTimeOffset? opensAt = null, DateTimeOffset? closesAt = null, string? id = null)
+    {
+        id ??= $"t-{Guid.NewGuid():N}"[..20];
         using var response = await ApplyApi.PostAsJsonAsync("/api/events", new { id, name = $"Test {id}", quantity, opensAt, closesAt });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return id;
@@ -124,3 +143,15 @@ public sealed record RaceResult(IReadOnlyDictionary<long, HttpStatusCode> Answer
 
 [CollectionDefinition("stack")]
 public sealed class StackCollection : ICollectionFixture<StackFixture>;
+
+/// <summary>
+/// The stack in the cluster topology (<c>--AppHost:Topology=cluster</c>): a Redis Cluster of 3 primaries and 3
+/// replicas, librdkafka's mock broker with 3 brokers, 2 ApplyApi, 3 Consumer and 2 RetryJob replicas.
+/// </summary>
+public sealed class ClusterStackFixture : StackFixture
+{
+    protected override string[] Arguments => ["--AppHost:Topology=cluster"];
+}
+
+[CollectionDefinition("cluster")]
+public sealed class ClusterCollection : ICollectionFixture<ClusterStackFixture>;

@@ -77,7 +77,7 @@ public sealed class RedisClusterTests(StackFixture stack) : IAsyncLifetime
     [Fact]
     public async Task With_replica_acknowledgement_an_event_waits_on_its_own_primary_and_no_other()
     {
-        var (factory, api) = OnTheCluster(("Admission:ReplicaAcks", "1"), ("Admission:ReplicaTimeout", "00:00:02"));
+        var (factory, api) = OnTheCluster(("Admission:ReplicaAcks", "1"), ("Admission:ReplicaTimeout", "00:00:05"));
         await using var _ = factory;
         using var __ = api;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_cluster.MastersConnectionString);

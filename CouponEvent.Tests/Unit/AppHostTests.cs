@@ -1,6 +1,7 @@
 using CouponEvent.AppHost;
 using CouponEvent.AppHost.Hosting;
 using CouponEvent.Data.Messages;
+using CouponEvent.Tests.Infrastructure;
 
 // GetArgumentValuesAsync and GetEnvironmentVariableValuesAsync read a model without running it, which is what these tests want.
 #pragma warning disable CS0618
@@ -99,6 +100,47 @@ public sealed class AppHostTests
         Assert.Equal("{redis.connectionString}", applyApi["ConnectionStrings__redis"]);
         Assert.Equal("{kafka.connectionString}", applyApi["ConnectionStrings__kafka"]);
         Assert.Equal("{coupondb.connectionString}", applyApi["ConnectionStrings__coupondb"]);
+    }
+
+    [Fact]
+    public async Task Aspires_manifest_publisher_writes_containers_modes_deployment_model()
+    {
+        var output = Directory.CreateTempSubdirectory("ce-manifest-").FullName;
+        try
+        {
+            // As a deployment tool asks for it: the AppHost in publish mode, no Docker engine needed.
+            var apphost = Path.Combine(Readme.Root, "CouponEvent.AppHost");
+            using var publish = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
+                ["run", "--no-build", "--project", apphost, "--", "--publisher", "manifest", "--output-path", Path.Combine(output, "manifest.json"), "--AppHost:Mode=containers"])
+                { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var log = await publish.StandardOutput.ReadToEndAsync() + await publish.StandardError.ReadToEndAsync();
+            await publish.WaitForExitAsync();
+            Assert.True(publish.ExitCode == 0, log);
+
+            var resources = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json"))).RootElement.GetProperty("resources");
+            string Text(string resource, string property) => resources.GetProperty(resource).GetProperty(property).ToString();
+            // Redis keeps every admission (AOF) and never evicts one: in the server's own command line, not the shell's.
+            var redisCommand = resources.GetProperty("redis").GetProperty("args").EnumerateArray().SkipWhile(a => a.GetString() != "-c").Skip(1).First().GetString();
+            Assert.Contains("--appendonly yes", redisCommand);
+            Assert.Contains("--maxmemory-policy noeviction", redisCommand);
+            Assert.Contains("\"/data\"", Text("redis", "volumes"));
+            Assert.Equal($"docker.io/{KafkaBuilderExtensions.KafkaImage}:{KafkaBuilderExtensions.KafkaTag}", Text("kafka", "image"));
+            Assert.Contains("\"/var/lib/mysql\"", Text("mysql", "volumes"));
+            Assert.Equal("{mysql.connectionString};Database=coupondb", Text("coupondb", "connectionString"));
+            foreach (var service in new[] { "applyapi", "retryjob" })
+            {
+                Assert.Equal("project.v0", Text(service, "type"));
+                Assert.Equal("{redis.connectionString}", resources.GetProperty(service).GetProperty("env").GetProperty("ConnectionStrings__redis").GetString());
+            }
+            Assert.Equal("{kafka.connectionString}", resources.GetProperty("consumer").GetProperty("env").GetProperty("ConnectionStrings__kafka").GetString());
+            // Secrets are parameters the deployment supplies, never values in the file.
+            Assert.True(resources.GetProperty("admin-client-secret").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+            Assert.Equal("{admin-client-secret.value}", resources.GetProperty("identity").GetProperty("env").GetProperty("Issuer__AdminClientSecret").GetString());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     [Fact]
