@@ -22,6 +22,10 @@ public sealed class CouponDbContext(DbContextOptions<CouponDbContext> options) :
             e.Property(x => x.Name).HasMaxLength(200);
             // Written only by the database's triggers; EF never sends it.
             e.Property(x => x.Issued).HasDefaultValue(0).ValueGeneratedOnAddOrUpdate();
+            e.Property(x => x.SettledReason).HasMaxLength(16).IsUnicode(false);
+            // The background loops read the live events (settled_at null) and the newly settled ones: both by this index.
+            e.HasIndex(x => x.SettledAt);
+            e.HasIndex(x => x.CreatedAt);
         });
 
         model.Entity<Coupon>(e =>

@@ -112,7 +112,8 @@ public sealed class RaceBoard(IServiceScopeFactory scopes, IConnectionMultiplexe
             .ToDictionaryAsync(r => r.EventId, r => r.IssuedFromRedis, cancellationToken);
 
         var database = redis.GetDatabase();
-        var admitted = await Task.WhenAll(ids.Select(id => database.HashLengthAsync(EventKeys.Winners(id))));
+        // A settled event's winners are its coupons: its keys have left Redis.
+        var admitted = await Task.WhenAll(events.Select(e => e.SettledAt is null ? database.HashLengthAsync(EventKeys.Winners(e.Id)) : Task.FromResult((long)e.Issued)));
         var answers = await Task.WhenAll(ids.Select(id => database.HashGetAllAsync(EventKeys.Answers(id))));
         return events.Select((e, i) => new Race(e.Id, e.Name, e.Quantity, admitted[i], e.Issued, Math.Max(0, e.Quantity - admitted[i]),
             Failed(e.Id, FailedEventStatus.Pending), Failed(e.Id, FailedEventStatus.Parked), Failed(e.Id, FailedEventStatus.Refused),

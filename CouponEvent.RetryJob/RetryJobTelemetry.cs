@@ -35,5 +35,10 @@ internal static class RetryJobTelemetry
         if (report.Status == ReconciliationReport.RedisUnverified) Findings.Add(1, new KeyValuePair<string, object?>("kind", "redis_unverified"));
     }
 
+    private static readonly Counter<long> Checked = Meter.CreateCounter<long>("coupon.reconciliation.checked",
+        description: "Events reconciliation checked: the live ones, every round");
+
+    public static void ReconciliationRound(int events) => Checked.Add(events);
+
     public static void SetOpen(IReadOnlyDictionary<FailedEventStatus, long> open) => Volatile.Write(ref _open, open);
 }

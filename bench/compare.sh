@@ -27,9 +27,6 @@ start_stack
 # The naive apps use the stack's own servers: their connection strings are in a service's environment.
 coupondb=$(tr '\0' '\n' <"/proc/$(pid_of consumer)/environ" | sed -n 's/^ConnectionStrings__coupondb=//p')
 redis=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ConnectionStrings__redis=//p')
-part() { tr ';' '\n' <<<"$coupondb" | sed -n "s/^$1=//p"; }
-client=$(command -v mariadb || command -v mysql)
-sql() { "$client" -h127.0.0.1 -P"$(part Port)" -u"$(part 'User ID')" -p"$(part Password)" -N -B "$(part Database)" -e "$1" 2>/dev/null; }
 
 # Ports: step 1, step 2, and a third instance that only serves the unrelated page (the same for every design).
 for step in 1 2 3; do

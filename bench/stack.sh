@@ -82,6 +82,14 @@ mint_tokens() {
   harness tokens --issuer "$issuer" --count "$1" --out "$TOKENS"
 }
 
+# One query on the stack's database, connecting as the services do (the Consumer's connection string); rows on stdout.
+sql() {
+  local coupondb part
+  coupondb=$(tr '\0' '\n' <"/proc/$(pid_of consumer)/environ" | sed -n 's/^ConnectionStrings__coupondb=//p')
+  part() { tr ';' '\n' <<<"$coupondb" | sed -n "s/^$1=//p"; }
+  "$(command -v mariadb || command -v mysql)" -h127.0.0.1 -P"$(part Port)" -u"$(part 'User ID')" -p"$(part Password)" -N -B "$(part Database)" -e "$1" 2>/dev/null
+}
+
 # The pid of a service's own process (DCP runs it under a `dotnet run` wrapper: not the wrapper's).
 pid_of() {
   local name

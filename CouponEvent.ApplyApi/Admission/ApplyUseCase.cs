@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CouponEvent.ApplyApi.Apis;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Model;
 using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.ApplyApi.Admission;
@@ -19,8 +20,8 @@ public readonly record struct ApplyResult(ApplyOutcome Outcome, string EventId, 
 /// answer is counted by its outcome (<see cref="ApplyOutcomes"/>), the one table that gives it a status and a problem.
 /// </summary>
 public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission admission, ReplicaAcknowledgement replicas,
-    ApplicationPublisher publisher, KnownEvents known, ApplicantAuthentication applicants, ApplicantRateLimiter limiter, TimeProvider time,
-    ILogger<ApplyUseCase> logger)
+    ApplicationPublisher publisher, KnownEvents known, ApplicantAuthentication applicants, ApplicantRateLimiter limiter, IServiceScopeFactory scopes,
+    TimeProvider time, ILogger<ApplyUseCase> logger)
 {
     public async ValueTask<ApplyResult> ApplyAsync(string eventId, HttpContext http)
     {
@@ -73,6 +74,9 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
             case ApplyOutcome.AlreadyApplied:
                 remembered.RememberWinner(eventId, userId, changesBefore);
                 return Counted(new(outcome, eventId, userId, applicationId));
+            case ApplyOutcome.UnknownEvent when known.SettledReason(eventId) is { } reason:
+                // Settled: its keys left Redis, and MySQL holds its winners. Nobody is admitted to it again.
+                return Counted(new(await SettledAnswerAsync(eventId, userId, reason), eventId, userId, applicationId));
             case ApplyOutcome.UnknownEvent when known.Contains(eventId):
                 // Redis lost the event: it is being rebuilt from MySQL, and deciding now could reopen sold slots.
                 return Counted(new(ApplyOutcome.Recovering, eventId, userId, applicationId));
@@ -105,6 +109,19 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
                 await TryMarkPendingAsync(eventId, userId, applicationId);
                 return Counted(new(ApplyOutcome.OutcomeUnknown, eventId, userId, applicationId));
         }
+    }
+
+    /// <summary>
+    /// A settled event's answer, as Redis gave it while the event was live: closed for everyone once the window closed;
+    /// else sold out, or 409 to a winner (one indexed MySQL read: a settled event is past its burst).
+    /// </summary>
+    private async Task<ApplyOutcome> SettledAnswerAsync(string eventId, string userId, string reason)
+    {
+        if (reason == SettledReasons.Closed) return ApplyOutcome.Closed;
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<EventCatalog>().HoldsCouponAsync(eventId, userId, CancellationToken.None)
+            ? ApplyOutcome.AlreadyApplied
+            : ApplyOutcome.SoldOut;
     }
 
     /// <summary>Counts an application refused before it was read (a bad event id or body, over the client's rate).</summary>

@@ -121,9 +121,10 @@ public static class EventsApi
         var e = await services.Db.Events.AsNoTracking().SingleOrDefaultAsync(x => x.Id == eventId, cancellationToken);
         if (e is null) return new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
 
-        var admitted = await services.Admission.AdmittedCountAsync(eventId);
+        // A settled event's winners are its coupons, and its keys have left Redis.
+        var admitted = e.SettledAt is null ? await services.Admission.AdmittedCountAsync(eventId) : e.Issued;
         return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, e.Issued,
-            Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt));
+            Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt, e.SettledAt, e.SettledReason));
     }
 
     public static async Task<Results<Created<EventSummary>, ValidationProblem, Problem<CreateEventProblems>>> CreateEvent(

@@ -49,8 +49,22 @@ public sealed class EventCatalog(CouponDbContext db, EventRecovery recovery, Kno
         }
     }
 
-    public Task<List<Event>> ListAsync(CancellationToken cancellationToken) =>
-        db.Events.AsNoTracking().ToListAsync(cancellationToken);
+    /// <summary>The events not settled: what the background work looks after.</summary>
+    public Task<List<Event>> ListLiveAsync(CancellationToken cancellationToken) =>
+        db.Events.AsNoTracking().Where(e => e.SettledAt == null).ToListAsync(cancellationToken);
+
+    public Task<bool> IsLiveAsync(string eventId, CancellationToken cancellationToken) =>
+        db.Events.AnyAsync(e => e.Id == eventId && e.SettledAt == null, cancellationToken);
+
+    /// <summary>The events settled at or after <paramref name="since"/>, oldest first.</summary>
+    public async Task<List<(string Id, string Reason, DateTimeOffset At)>> SettledSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        (await db.Events.AsNoTracking().Where(e => e.SettledAt >= since).OrderBy(e => e.SettledAt)
+            .Select(e => new { e.Id, e.SettledReason, e.SettledAt }).ToListAsync(cancellationToken))
+        .Select(e => (e.Id, e.SettledReason!, e.SettledAt!.Value)).ToList();
+
+    /// <summary>Whether the user holds a coupon of the event: asked only of a settled event, whose winners left Redis.</summary>
+    public Task<bool> HoldsCouponAsync(string eventId, string userId, CancellationToken cancellationToken) =>
+        db.Coupons.AnyAsync(c => c.EventId == eventId && c.UserId == userId, cancellationToken);
 
     /// <summary>
     /// Everyone MySQL knows to hold a slot of the event: an issued coupon or a failed event (still to be issued,

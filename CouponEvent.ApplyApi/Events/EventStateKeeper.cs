@@ -30,6 +30,9 @@ internal sealed partial class EventStateKeeper(
     private readonly Dictionary<string, (DateTimeOffset Since, string Cause)> _unverified = [];
     /// <summary>The replication id last seen of each Redis process (by run id).</summary>
     private readonly Dictionary<string, string> _replicationIds = [];
+    /// <summary>The latest settling seen.</summary>
+    private DateTimeOffset _settledSince = DateTimeOffset.UnixEpoch;
+    private static readonly TimeSpan SettledOverlap = TimeSpan.FromSeconds(10);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -71,8 +74,10 @@ internal sealed partial class EventStateKeeper(
     {
         await using var scope = scopes.CreateAsyncScope();
         var catalog = scope.ServiceProvider.GetRequiredService<EventCatalog>();
-        var all = await catalog.ListAsync(cancellationToken);
-        known.Replace(all.Select(e => e.Id));
+        // The live events only: a settled event's keys have left Redis on purpose, and costs nothing here.
+        var all = await catalog.ListLiveAsync(cancellationToken);
+        known.ReplaceLive(all.Select(e => e.Id));
+        await LearnSettledAsync(catalog, cancellationToken);
 
         var states = await recovery.StatesAsync(all.Select(e => e.Id));
         if (await RevokedAfterRoleChangeAsync(states)) states = await recovery.StatesAsync(all.Select(e => e.Id));
@@ -102,11 +107,25 @@ internal sealed partial class EventStateKeeper(
         {
             if (state.Kind == EventStateKind.Verified || byId.GetValueOrDefault(state.EventId) is not { } e) continue;
             var cause = _unverified[e.Id].Cause;
+            // Settled since the list was read: its keys left Redis on purpose.
+            if (!await catalog.IsLiveAsync(e.Id, cancellationToken)) continue;
             var winners = await catalog.WinnersAsync(e.Id, cancellationToken);
             if (await recovery.RestoreAsync(e, winners, state.RunId, cause, now) is not { } restored) continue;
             LogRestored(logger, e.Id, cause, restored, winners.Count, e.Quantity);
             _unverified.Remove(e.Id);
         }
+    }
+
+    /// <summary>
+    /// Adds the events settled since the last look (all of them at start), read by the index on <c>settled_at</c>: the
+    /// work does not grow with the settled events. The look goes back a little, for a settling that committed late
+    /// (settled_at is the database's clock, written one settling at a time).
+    /// </summary>
+    private async Task LearnSettledAsync(EventCatalog catalog, CancellationToken cancellationToken)
+    {
+        var settled = await catalog.SettledSinceAsync(_settledSince - SettledOverlap, cancellationToken);
+        known.AddSettled([.. settled.Select(s => (s.Id, s.Reason))]);
+        if (settled.Count > 0) _settledSince = settled[^1].At;
     }
 
     private static string Cause(EventState state) =>

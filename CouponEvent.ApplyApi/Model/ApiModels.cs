@@ -17,9 +17,10 @@ public sealed record ApplicationStatus(string EventId, string UserId, string Sta
     public const string Refused = "refused";
 }
 
+/// <summary>An event and its progress; <c>settledAt</c> and <c>settledReason</c> once it is over and settled (MySQL alone holds it then).</summary>
 public sealed record EventSummary(
     string Id, string Name, int Quantity, long Admitted, long Issued, long Remaining, bool SoldOut,
-    DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt);
+    DateTimeOffset? OpensAt, DateTimeOffset? ClosesAt, DateTimeOffset? SettledAt = null, string? SettledReason = null);
 
 /// <summary>Body of <c>POST /api/events</c>.</summary>
 public sealed record CreateEventRequest(string Id, string Name, int Quantity, DateTimeOffset? OpensAt = null, DateTimeOffset? ClosesAt = null);

@@ -99,7 +99,21 @@ namespace CouponEvent.Data.Migrations
                         .HasColumnType("int")
                         .HasColumnName("quantity");
 
+                    b.Property<DateTimeOffset?>("SettledAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("settled_at");
+
+                    b.Property<string>("SettledReason")
+                        .HasMaxLength(16)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(16)")
+                        .HasColumnName("settled_reason");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("SettledAt");
 
                     b.ToTable("events", null, t =>
                         {

@@ -17,4 +17,20 @@ public sealed class Event
     /// <see cref="Quantity"/> by a constraint: whatever Redis says, MySQL cannot hold coupon N+1.
     /// </summary>
     public int Issued { get; private set; }
+    /// <summary>
+    /// When the event was settled (over, every winner a row, nothing open): its keys left Redis and only MySQL answers
+    /// for it. Null while live; set back to null by the database when a failed event of it opens again.
+    /// </summary>
+    public DateTimeOffset? SettledAt { get; set; }
+    /// <summary>Why it settled: one of <see cref="SettledReasons"/>; null while live.</summary>
+    public string? SettledReason { get; set; }
+}
+
+/// <summary>Why an event settled.</summary>
+public static class SettledReasons
+{
+    /// <summary>Every coupon issued.</summary>
+    public const string SoldOut = "sold-out";
+    /// <summary>Its window closed.</summary>
+    public const string Closed = "closed";
 }

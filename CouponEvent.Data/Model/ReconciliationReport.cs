@@ -45,4 +45,6 @@ public sealed class ReconciliationReport
     public const string RedisStateMissing = "redis-state-missing";
     public const string RedisUnverified = "redis-unverified";
     public const string Attention = "attention";
+    /// <summary>The event settled in this check: over, every winner a row, nothing open; its keys left Redis.</summary>
+    public const string Settled = "settled";
 }

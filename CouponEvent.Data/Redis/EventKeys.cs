@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace CouponEvent.Data.Redis;
 
 /// <summary>
@@ -44,6 +46,13 @@ public static class EventKeys
 
     /// <summary>Hash: userId → applicationId of admissions whose Kafka outcome was unknown, until reconciliation settles them.</summary>
     public static string Pending(string eventId) => $"coupon:{{{eventId}}}:pending";
+
+    /// <summary>
+    /// The keys of an event's admission state, deleted together (one <c>DEL</c>, atomic: the winners never outlive the
+    /// meta hash, which would admit anew) when the event settles. The race view's answers expire by themselves.
+    /// </summary>
+    public static RedisKey[] State(string eventId) =>
+        [Meta(eventId), Winners(eventId), Pending(eventId), Recovering(eventId), RecoveryProgress(eventId)];
 
     /// <summary>
     /// Hash: "{unix milliseconds}:{outcome}" → answers ApplyApi gave for the event in the <see cref="AnswerBucket"/>

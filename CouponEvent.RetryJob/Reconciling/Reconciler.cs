@@ -52,7 +52,12 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
             return await SaveAsync(report, cancellationToken);
         }
 
-        if (!thorough && await CountsAgreeAsync(e, report, cancellationToken)) return await SaveAsync(report, cancellationToken);
+        if (!thorough && await CountsAgreeAsync(e, report, cancellationToken))
+        {
+            if (await SettlingReasonAsync(e, report, now, cancellationToken) is null) return await SaveAsync(report, cancellationToken);
+            // Settling is for good: user by user first.
+            thorough = true;
+        }
         // Counts that differ while the consumer is still reading are an event in full flow: no winner can be judged
         // before it has caught up, and reading every winner and row of a large event every interval would take a
         // third of a core from the race (bench/README.md). The next round, or the thorough one, compares them.
@@ -98,7 +103,55 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
             else await IssueFromRedisAsync(redisDb, report, judged.ToIssue, pending, cancellationToken);
         }
 
+        if (await SettlingReasonAsync(e, report, now, cancellationToken) is { } reason) await SettleAsync(e, report, reason, redisDb, cancellationToken);
         return await SaveAsync(report, cancellationToken);
+    }
+
+    /// <summary>
+    /// Why the event can settle (<see cref="SettledReasons"/>), or null while it is live: it must be over (sold out, or
+    /// its window closed) for <see cref="ReconciliationOptions.SettleAfter"/>, recovered no more recently, with every
+    /// winner a row and nothing pending, open, refused or unexplained, and the consumer caught up.
+    /// </summary>
+    private async Task<string?> SettlingReasonAsync(Event e, ReconciliationReport r, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var after = options.Value.SettleAfter;
+        if (r.Status != ReconciliationReport.Ok || r.Admitted != r.Issued || r.Pending > 0 || r.FailedOpen > 0 || r.Unissued > 0
+            || r.Refused > 0 || r.IssuedWithoutAdmission > 0 || r.OverIssued > 0 || now - r.RecoveredAt < after) return null;
+        string reason;
+        if (e.ClosesAt is { } closes && now - closes >= after) reason = SettledReasons.Closed;
+        else if (r.Issued >= e.Quantity) reason = SettledReasons.SoldOut;
+        else return null;
+        if (reason == SettledReasons.SoldOut
+            && now - await db.Coupons.Where(c => c.EventId == e.Id).MaxAsync(c => c.IssuedAt, cancellationToken) < after) return null;
+        return await LagAsync() > 0 ? null : reason;
+    }
+
+    /// <summary>
+    /// Records the settling in MySQL, unless a failed event opened or a coupon arrived since the check (the database's
+    /// triggers make it live again after), then deletes the event's state from Redis in one step. The time is the
+    /// database's: settlings commit one after another (one reconciler at a time), so ApplyApi, reading the newly settled
+    /// ones by that time, misses none.
+    /// </summary>
+    private async Task SettleAsync(Event e, ReconciliationReport r, string reason, IDatabase redisDb, CancellationToken cancellationToken)
+    {
+        var settled = await db.Database.ExecuteSqlAsync($"""
+            UPDATE events SET settled_at = UTC_TIMESTAMP(6), settled_reason = {reason}
+            WHERE id = {e.Id} AND settled_at IS NULL AND issued = {r.Issued}
+              AND NOT EXISTS (SELECT 1 FROM failed_events f WHERE f.event_id = {e.Id} AND f.status <> {(int)FailedEventStatus.Resolved})
+            """, cancellationToken);
+        if (settled == 0) return;
+        try
+        {
+            await redisDb.KeyDeleteAsync(EventKeys.State(e.Id));
+        }
+        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
+        {
+            // Live again, so that a later round deletes its keys; whatever the DEL did, ApplyApi rebuilds a live event it lacks.
+            await db.Database.ExecuteSqlAsync($"UPDATE events SET settled_at = NULL, settled_reason = NULL WHERE id = {e.Id}", CancellationToken.None);
+            throw;
+        }
+        r.Status = ReconciliationReport.Settled;
+        LogSettled(logger, e.Id, reason, r.Issued, e.Quantity);
     }
 
     /// <summary>What reconciliation does with an event's winners: the rule, on its own.</summary>
@@ -218,6 +271,9 @@ public sealed partial class Reconciler(CouponDbContext db, CouponWriter writer, 
 
     [LoggerMessage(3102, LogLevel.Critical, "Event {EventId} needs attention: {Issued} coupons for {Quantity}, {WithoutAdmission} issued without admission, {Refused} refused over the quantity")]
     private static partial void LogAttention(ILogger logger, string eventId, long issued, int quantity, long withoutAdmission, long refused);
+
+    [LoggerMessage(3104, LogLevel.Information, "Event {EventId} settled ({Reason}): {Issued} coupons of {Quantity}; its state left Redis")]
+    private static partial void LogSettled(ILogger logger, string eventId, string reason, long issued, int quantity);
 
     [LoggerMessage(3103, LogLevel.Warning, "Event {EventId}: Redis restarted or failed over (state verified on process '{Fence}', now '{RunId}'); unverified until ApplyApi reconciles it with MySQL, nothing judged meanwhile")]
     private static partial void LogUnverified(ILogger logger, string eventId, string fence, string runId);

@@ -15,4 +15,12 @@ public sealed class ReconciliationOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:06", "1.00:00:00")]
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long an event must have been over (sold out: since its last coupon; closed: since its window closed), and
+    /// any recovery of it past, with everything in order, before it settles: its keys leave Redis, and reconciliation
+    /// and ApplyApi's checks no longer visit it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan SettleAfter { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace CouponEvent.RetryJob.Reconciling;
 
-/// <summary>Every <see cref="ReconciliationOptions.Interval"/>, reconciles every event, on one replica at a time.</summary>
+/// <summary>Every <see cref="ReconciliationOptions.Interval"/>, reconciles every live event, on one replica at a time.</summary>
 public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IOptions<ReconciliationOptions> options, TimeProvider time,
     ILogger<ReconciliationWorker> logger) : BackgroundService
 {
@@ -26,9 +26,11 @@ public sealed partial class ReconciliationWorker(IServiceScopeFactory scopes, IO
                 // nothing left to do would write its report over the other's.
                 await NamedLock.RunAsync(db.Database, LockName, TimeSpan.Zero, async () =>
                 {
-                    var events = await db.Events.AsNoTracking().ToListAsync(stoppingToken);
+                    // The live events only: a settled one is over, every winner a row, and gone from Redis.
+                    var events = await db.Events.AsNoTracking().Where(e => e.SettledAt == null).ToListAsync(stoppingToken);
                     // Every tenth round compares user by user; the others compare counts and dig in only when they differ.
                     foreach (var e in events) await reconciler.ReconcileAsync(e, thorough: round % 10 == 0, stoppingToken);
+                    RetryJobTelemetry.ReconciliationRound(events.Count);
                 }, stoppingToken);
             }
             catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex) || ex is KafkaException || MySqlFailure.Is(ex))

@@ -17,6 +17,20 @@ public sealed class CouponDatabase(string connectionString, string kafkaBootstra
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
+    /// <summary>One value of one row, read by the event's id (<c>@e</c>); null when there is none.</summary>
+    private async Task<object?> ValueAsync(string sql, string eventId)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        command.Parameters.AddWithValue("@e", eventId);
+        return await command.ExecuteScalarAsync() is { } value and not DBNull ? value : null;
+    }
+
+    public async Task<DateTime?> DateTimeAsync(string sql, string eventId) => (DateTime?)await ValueAsync(sql, eventId);
+
+    public async Task<string?> StringAsync(string sql, string eventId) => (string?)await ValueAsync(sql, eventId);
+
     public async Task<HashSet<long>> CouponUsersAsync(string eventId)
     {
         await using var connection = new MySqlConnection(connectionString);

@@ -18,6 +18,9 @@ namespace CouponEvent.Tests.Infrastructure;
 public class StackFixture : IAsyncLifetime
 {
     /// <summary>The operators' client secret at the stack's issuer (the AppHost's parameter <c>admin-client-secret</c>).</summary>
+    /// <summary>How long an event is over before it settles, in the test stack: longer than any test's look at a finished race.</summary>
+    public static readonly TimeSpan SettleAfter = TimeSpan.FromSeconds(20);
+
     public const string AdminClientSecret = "test-admin-client-secret-0123456789";
 
     public DistributedApplication App { get; private set; } = null!;
@@ -79,7 +82,8 @@ public class StackFixture : IAsyncLifetime
                 .WithEnvironment("Retry__Interval", "00:00:00.250")
                 .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
                 .WithEnvironment("Reconciliation__Interval", "00:00:03")
-                .WithEnvironment("Reconciliation__Grace", "00:00:08"));
+                .WithEnvironment("Reconciliation__Grace", "00:00:08")
+                .WithEnvironment("Reconciliation__SettleAfter", SettleAfter.ToString("c")));
         Resources = new StackResources(App);
         RedisConnectionString = (await App.GetConnectionStringAsync("redis"))!;
         KafkaBootstrapServers = (await App.GetConnectionStringAsync("kafka"))!;

@@ -7,6 +7,8 @@
 //   race     --api URL --token TOKEN --issuer URL --users N --quantity Q [--connections C]
 //            N distinct users, each with its own token (minted first, not timed), race for Q coupons over HTTP;
 //            reports the seconds from the first request to the last coupon row.
+//   events   --api URL --token TOKEN --count N --prefix P [--closes-in SECONDS]
+//            N events of 10 coupons (ids P-1..P-N), closing SECONDS (5) from now, created 16 at a time through the admin API.
 //   issuance --api URL --token TOKEN --kafka HOST:PORT --quantity N [--backlog B]
 //            N applications produced straight into coupon_create, at most B (100,000) ahead of the rows;
 //            reports how fast the Consumer turns them into rows.
@@ -37,6 +39,7 @@ try
         "validate" => await Validate.RunAsync(options),
         "race" => await Race.RunAsync(options),
         "issuance" => await Issuance.RunAsync(options),
+        "events" => await Events.RunAsync(options),
         "burst" => await Burst.RunAsync(options),
         "timeline" => Plots.Timeline(options),
         "plot" => Plots.Run(options),
@@ -83,10 +86,10 @@ internal sealed class Api(string baseUrl, string token)
 {
     public HttpClient Client { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 }) { BaseAddress = new Uri(baseUrl) };
 
-    public async Task<string> CreateEventAsync(string prefix, int quantity)
+    public async Task<string> CreateEventAsync(string prefix, int quantity, string? id = null, DateTimeOffset? closesAt = null)
     {
-        var id = $"{prefix}-{Guid.NewGuid():N}"[..24];
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(new { id, name = id, quantity }) };
+        id ??= $"{prefix}-{Guid.NewGuid():N}"[..24];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(new { id, name = id, quantity, closesAt }) };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var response = await Client.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Creating {id}: {(int)response.StatusCode}");
@@ -244,6 +247,21 @@ internal static class Race
         Console.WriteLine($"RACE users={users} quantity={quantity} connections={connections} answered_s={answered.TotalSeconds:F2} " +
                           $"requests_per_s={users / answered.TotalSeconds:F0} last_row_s={last.TotalSeconds:F2} issued={issued} statuses={counts}");
         return statuses[202] == quantity && issued == quantity ? 0 : 1;
+    }
+}
+
+internal static class Events
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var api = new Api(options["api"], options["token"]);
+        var prefix = options["prefix"];
+        var closesAt = DateTimeOffset.UtcNow.AddSeconds(options.Int("closes-in", 5));
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(1, options.Int("count")), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => await api.CreateEventAsync(prefix, 10, $"{prefix}-{i}", closesAt));
+        Console.WriteLine($"EVENTS created={options.Int("count")} seconds={clock.Elapsed.TotalSeconds:F1}");
+        return 0;
     }
 }
 
