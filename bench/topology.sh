@@ -64,7 +64,7 @@ for topology in single cluster; do
   mint_tokens "$tokens"
   create bench-admit 10000000
   create bench-soldout 1
-  create bench-ceiling 100000000
+  create bench-ceiling 10000000
   apply_once bench-soldout
   apply_once bench-ceiling
   measure "trivial ($topology)" "http://127.0.0.1:$trivial_port/" get.lua
