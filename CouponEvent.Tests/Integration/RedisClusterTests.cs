@@ -75,6 +75,20 @@ public sealed class RedisClusterTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_race_of_10000_users_for_2000_coupons_issues_exactly_2000()
+    {
+        using var created = await _api.PostAsJsonAsync("/api/events", new { id = "cluster-race", name = "Cluster race", quantity = 2_000 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var users = Enumerable.Range(1, 10_000).Select(i => 8_300_000L + i).ToList();
+
+        var race = await stack.Applicants.RaceAsync(_api, "cluster-race", users, workers: 64);
+
+        Assert.Equal(2_000, race.Count(HttpStatusCode.Accepted));
+        Assert.Equal(8_000, race.Count(HttpStatusCode.Gone));
+        Assert.Equal(race.Accepted.Order(), (await stack.Database.WaitForCouponsAsync("cluster-race", expected: 2_000)).Order());
+    }
+
+    [Fact]
     public async Task With_replica_acknowledgement_an_event_waits_on_its_own_primary_and_no_other()
     {
         var (factory, api) = OnTheCluster(("Admission:ReplicaAcks", "1"), ("Admission:ReplicaTimeout", "00:00:05"));
