@@ -48,6 +48,8 @@ for i in 1 2 3 4 5; do
   for t in $(seq 1 "$i"); do curl -sf -o /dev/null -X POST "$api/api/events/live-$i/applications" -H "Authorization: Bearer $(sed -n "${t}p" "$TOKENS")"; done
 done
 
+# Past the start (JIT, first reconciliation rounds, the first state checks) before the first row is measured.
+sleep 40
 : >"$work/idle"
 created=0
 for size in "${sizes[@]}"; do
