@@ -76,8 +76,7 @@ internal sealed partial class EventStateKeeper(
         var catalog = scope.ServiceProvider.GetRequiredService<EventCatalog>();
         // The live events only: a settled event's keys have left Redis on purpose, and costs nothing here.
         var all = await catalog.ListLiveAsync(cancellationToken);
-        known.ReplaceLive(all.Select(e => e.Id));
-        await LearnSettledAsync(catalog, cancellationToken);
+        known.Refresh(all.Select(e => e.Id), await NewlySettledAsync(catalog, cancellationToken));
 
         var states = await recovery.StatesAsync(all.Select(e => e.Id));
         if (await RevokedAfterRoleChangeAsync(states)) states = await recovery.StatesAsync(all.Select(e => e.Id));
@@ -117,15 +116,15 @@ internal sealed partial class EventStateKeeper(
     }
 
     /// <summary>
-    /// Adds the events settled since the last look (all of them at start), read by the index on <c>settled_at</c>: the
+    /// The events settled since the last look (all of them at start), read by the index on <c>settled_at</c>: the
     /// work does not grow with the settled events. The look goes back a little, for a settling that committed late
     /// (settled_at is the database's clock, written one settling at a time).
     /// </summary>
-    private async Task LearnSettledAsync(EventCatalog catalog, CancellationToken cancellationToken)
+    private async Task<List<(string Id, string Reason)>> NewlySettledAsync(EventCatalog catalog, CancellationToken cancellationToken)
     {
         var settled = await catalog.SettledSinceAsync(_settledSince - SettledOverlap, cancellationToken);
-        known.AddSettled([.. settled.Select(s => (s.Id, s.Reason))]);
         if (settled.Count > 0) _settledSince = settled[^1].At;
+        return [.. settled.Select(s => (s.Id, s.Reason))];
     }
 
     private static string Cause(EventState state) =>

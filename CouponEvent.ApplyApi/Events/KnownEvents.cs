@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 
 namespace CouponEvent.ApplyApi.Events;
@@ -9,31 +10,39 @@ namespace CouponEvent.ApplyApi.Events;
 /// </summary>
 public sealed class KnownEvents
 {
-    private volatile FrozenSet<string> _live = FrozenSet<string>.Empty;
-    private volatile FrozenDictionary<string, string> _settled = FrozenDictionary<string, string>.Empty;
+    // One snapshot, swapped whole: an event moving between live and settled is never seen in neither (a false 404).
+    private sealed record Snapshot(FrozenSet<string> Live, FrozenDictionary<string, string> Settled);
 
-    public bool Contains(string eventId) => _live.Contains(eventId) || _settled.ContainsKey(eventId);
+    private volatile Snapshot _snapshot = new(FrozenSet<string>.Empty, FrozenDictionary<string, string>.Empty);
+    // Created here since MySQL was last listed: kept apart, so that a create costs no copy of every live event.
+    private readonly ConcurrentDictionary<string, byte> _created = new();
+
+    public bool Contains(string eventId)
+    {
+        var s = _snapshot;
+        return s.Live.Contains(eventId) || s.Settled.ContainsKey(eventId) || _created.ContainsKey(eventId);
+    }
 
     /// <summary>Why the event settled (<see cref="Data.Model.SettledReasons"/>), or null while it is live or unknown.</summary>
-    public string? SettledReason(string eventId) => _settled.GetValueOrDefault(eventId);
+    public string? SettledReason(string eventId) => _snapshot.Settled.GetValueOrDefault(eventId);
 
-    /// <summary>The live events as MySQL lists them now: one that was settled and is live again is no longer settled.</summary>
-    public void ReplaceLive(IEnumerable<string> ids)
+    /// <summary>
+    /// The live events as MySQL listed them, then the events it lists as settled since the last look. One settled
+    /// since the first read is in both lists, and settled; one settled before and listed live is live again.
+    /// </summary>
+    public void Refresh(IEnumerable<string> live, IReadOnlyCollection<(string Id, string Reason)> newlySettled)
     {
-        var live = ids.ToFrozenSet();
-        _live = live;
-        if (_settled.Keys.Any(live.Contains)) _settled = _settled.Where(s => !live.Contains(s.Key)).ToFrozenDictionary();
+        var settled = _snapshot.Settled.ToDictionary();
+        var liveNow = live.ToHashSet();
+        foreach (var id in liveNow) settled.Remove(id);
+        foreach (var (id, reason) in newlySettled)
+        {
+            settled[id] = reason;
+            liveNow.Remove(id);
+        }
+        _snapshot = new(liveNow.ToFrozenSet(), settled.ToFrozenDictionary());
+        foreach (var id in _created.Keys.Where(id => liveNow.Contains(id) || settled.ContainsKey(id))) _created.TryRemove(id, out _);
     }
 
-    /// <summary>Events settled since the last call, with their reasons.</summary>
-    public void AddSettled(IReadOnlyCollection<(string Id, string Reason)> settled)
-    {
-        if (settled.Count == 0) return;
-        var all = _settled.ToDictionary();
-        foreach (var (id, reason) in settled) all[id] = reason;
-        _settled = all.ToFrozenDictionary();
-        _live = _live.Except(all.Keys).ToFrozenSet();
-    }
-
-    public void Add(string eventId) => _live = _live.Append(eventId).ToFrozenSet();
+    public void Add(string eventId) => _created.TryAdd(eventId, 0);
 }
