@@ -96,6 +96,85 @@ public sealed class SettlingTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.Forbidden, await NewcomerAnswerAsync(stack.ApplyApi, eventId));
     }
 
+    [Fact]
+    public async Task A_winner_whose_publish_outcome_is_unknown_holds_an_event_live_until_reconciliation_issues_it()
+    {
+        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
+        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
+        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+
+        // The scene: a winner admitted late enough that its grace ends after the event would have settled, whose
+        // publish's outcome ApplyApi never learnt (a pending mark), and no message in Kafka. The wait sets the scene.
+        var admittedAt = closesAt + StackFixture.SettleAfter - StackFixture.ReconciliationGrace + TimeSpan.FromSeconds(2);
+        await Task.Delay(admittedAt - DateTimeOffset.UtcNow);
+        Assert.Null(await SettledAtAsync(eventId));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        var db = redis.GetDatabase();
+        var pending = Guid.CreateVersion7().ToString("N");
+        await db.HashSetAsync(EventKeys.Winners(eventId), Applicants.Subject(7), pending);
+        await db.HashSetAsync(EventKeys.Pending(eventId), Applicants.Subject(7), pending);
+
+        // Issued from Redis once its grace is over, past the time the event would have settled; settled only after.
+        var settled = await WaitForSettledAsync(eventId);
+        Assert.Equal(SettledReasons.Closed, settled.Reason);
+        var issuedAt = await stack.Database.DateTimeAsync(
+            $"SELECT issued_at FROM coupons WHERE event_id = @e AND user_id = '{Applicants.Subject(7)}'", eventId);
+        Assert.NotNull(issuedAt);
+        Assert.True(issuedAt >= closesAt.UtcDateTime + StackFixture.SettleAfter, $"issued {issuedAt:O}, the event closed {closesAt:O}");
+        Assert.True(settled.At >= issuedAt, $"settled {settled.At:O} before its pending winner was issued {issuedAt:O}");
+        Assert.Equal(2, await stack.Database.CouponCountAsync(eventId));
+    }
+
+    [Fact]
+    public async Task A_recovery_holds_an_event_live_for_the_grace_after_it()
+    {
+        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
+        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
+        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+
+        // Redis loses the closed event's state; ApplyApi rebuilds it from MySQL and records the recovery.
+        await Eventually.HoldsAsync(() => Task.FromResult(DateTimeOffset.UtcNow > closesAt));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        await redis.GetDatabase().KeyDeleteAsync(EventKeys.State(eventId));
+
+        var settled = await WaitForSettledAsync(eventId);
+        var recoveredAt = await stack.Database.DateTimeAsync("SELECT recovered_at FROM reconciliation_reports WHERE event_id = @e", eventId);
+        Assert.NotNull(recoveredAt);
+        Assert.True(recoveredAt > closesAt.UtcDateTime, $"recovered {recoveredAt:O}, closed {closesAt:O}");
+        Assert.True(settled.At - recoveredAt >= StackFixture.SettleAfter, $"settled {settled.At - recoveredAt} after its recovery");
+        Assert.Equal(SettledReasons.Closed, settled.Reason);
+        Assert.Equal(1, await stack.Database.CouponCountAsync(eventId));
+    }
+
+    [Fact]
+    public async Task Reconciliation_visits_the_live_events_each_round_and_none_of_the_settled_however_many()
+    {
+        // Fifty events that nobody applies to: closed, they settle.
+        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
+        var prefix = $"many-{Guid.NewGuid():N}"[..17];
+        var settling = new List<string>();
+        for (var i = 0; i < 50; i++) settling.Add(await stack.CreateEventAsync(quantity: 1, closesAt: closesAt, id: $"{prefix}-{i}"));
+        await Eventually.HoldsAsync(async () => await stack.Database.ScalarAsync(
+            "SELECT COUNT(*) FROM events WHERE id LIKE @p AND settled_at IS NOT NULL", ("@p", prefix + "-%")) == settling.Count,
+            TimeSpan.FromSeconds(120));
+
+        // Two whole rounds from here: a new event's report written, then written again.
+        var from = DateTime.UtcNow;
+        var marker = await stack.CreateEventAsync(quantity: 10);
+        await Eventually.HoldsAsync(async () => await ReportCheckedAtAsync(marker) is not null);
+        var first = await ReportCheckedAtAsync(marker);
+        await Eventually.HoldsAsync(async () => await ReportCheckedAtAsync(marker) > first);
+
+        // Counted: every event visited since is live (or settled since), and no settled event is among them.
+        var visited = await stack.Database.StringsAsync("SELECT event_id FROM reconciliation_reports WHERE checked_at > @from", ("@from", from));
+        var live = await stack.Database.StringsAsync("SELECT id FROM events WHERE settled_at IS NULL OR settled_at > @from", ("@from", from));
+        Assert.Empty(visited.Intersect(settling));
+        Assert.Subset(live.ToHashSet(), visited.ToHashSet());
+        Assert.Contains(marker, visited);
+    }
+
     /// <summary>
     /// A newcomer's answer once the instance has read that the event settled: until then (its next state check), it
     /// answers 503 event-recovering. Each try is another user, so that no applicant's rate limit is met.

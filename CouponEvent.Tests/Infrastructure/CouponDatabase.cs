@@ -50,16 +50,20 @@ public sealed class CouponDatabase(string connectionString, string kafkaBootstra
     }
 
     /// <summary>The coupon rows' applicants as MySQL holds them, in ordinal order.</summary>
-    public async Task<List<string>> CouponSubjectsAsync(string eventId)
+    public async Task<List<string>> CouponSubjectsAsync(string eventId) =>
+        [.. (await StringsAsync("SELECT user_id FROM coupons WHERE event_id = @e", ("@e", eventId))).Order(StringComparer.Ordinal)];
+
+    /// <summary>The first column of every row.</summary>
+    public async Task<List<string>> StringsAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT user_id FROM coupons WHERE event_id = @e", connection);
-        command.Parameters.AddWithValue("@e", eventId);
+        await using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         await using var reader = await command.ExecuteReaderAsync();
-        var subjects = new List<string>();
-        while (await reader.ReadAsync()) subjects.Add(reader.GetString(0));
-        return [.. subjects.Order(StringComparer.Ordinal)];
+        var values = new List<string>();
+        while (await reader.ReadAsync()) values.Add(reader.GetString(0));
+        return values;
     }
 
     public Task<long> CouponCountAsync(string eventId) =>

@@ -17,10 +17,12 @@ namespace CouponEvent.Tests.Infrastructure;
 /// </summary>
 public class StackFixture : IAsyncLifetime
 {
-    /// <summary>The operators' client secret at the stack's issuer (the AppHost's parameter <c>admin-client-secret</c>).</summary>
     /// <summary>How long an event is over before it settles, in the test stack: longer than any test's look at a finished race.</summary>
     public static readonly TimeSpan SettleAfter = TimeSpan.FromSeconds(20);
+    /// <summary>How long a winner with nothing in MySQL is in flight before reconciliation issues it from Redis.</summary>
+    public static readonly TimeSpan ReconciliationGrace = TimeSpan.FromSeconds(8);
 
+    /// <summary>The operators' client secret at the stack's issuer (the AppHost's parameter <c>admin-client-secret</c>).</summary>
     public const string AdminClientSecret = "test-admin-client-secret-0123456789";
 
     public DistributedApplication App { get; private set; } = null!;
@@ -82,7 +84,7 @@ public class StackFixture : IAsyncLifetime
                 .WithEnvironment("Retry__Interval", "00:00:00.250")
                 .WithEnvironment("Retry__BaseDelay", "00:00:00.100")
                 .WithEnvironment("Reconciliation__Interval", "00:00:03")
-                .WithEnvironment("Reconciliation__Grace", "00:00:08")
+                .WithEnvironment("Reconciliation__Grace", ReconciliationGrace.ToString("c"))
                 .WithEnvironment("Reconciliation__SettleAfter", SettleAfter.ToString("c")));
         Resources = new StackResources(App);
         RedisConnectionString = (await App.GetConnectionStringAsync("redis"))!;
