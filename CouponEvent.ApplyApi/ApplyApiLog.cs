@@ -14,7 +14,7 @@ internal static partial class ApplyApiLog
     [LoggerMessage(1005, LogLevel.Warning, "Could not mark application {ApplicationId} (user {UserId}, event {EventId}) pending; reconciliation finds it anyway: {Reason}")]
     public static partial void MarkPendingFailed(ILogger logger, Guid applicationId, string eventId, string userId, string reason);
 
-    [LoggerMessage(1004, LogLevel.Error, "Could not release the slot of application {ApplicationId} (user {UserId}, event {EventId}): {Reason}")]
+    [LoggerMessage(1004, LogLevel.Error, "Could not confirm the release of application {ApplicationId}'s slot (user {UserId}, event {EventId}), answered outcome-unknown: {Reason}")]
     public static partial void ReleaseFailed(ILogger logger, Guid applicationId, string eventId, string userId, string reason);
 
     [LoggerMessage(1006, LogLevel.Information, "Event {EventId} is sold out ({Winners} winners): answering from memory")]

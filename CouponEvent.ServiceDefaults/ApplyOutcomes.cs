@@ -35,6 +35,8 @@ public enum ApplyOutcome
     KafkaRefused,
     /// <summary>Kafka did not confirm in time and may hold the message: the slot stays the application's.</summary>
     OutcomeUnknown,
+    /// <summary>Redis failed mid-admission, or a release was not confirmed: the application may hold a slot, or not.</summary>
+    AdmissionUnknown,
 }
 
 /// <summary>
@@ -74,6 +76,7 @@ public static class ApplyOutcomes
         new(ApplyOutcome.ReplicasUnavailable, ProblemTypes.ServiceUnavailable, "unavailable", true),
         new(ApplyOutcome.KafkaRefused, ProblemTypes.ServiceUnavailable, "unavailable", true),
         new(ApplyOutcome.OutcomeUnknown, ProblemTypes.OutcomeUnknown, "unavailable", true),
+        new(ApplyOutcome.AdmissionUnknown, ProblemTypes.OutcomeUnknown, "unavailable", true),
     ];
 
     private static readonly Dictionary<ApplyOutcome, ApplyAnswer> ByOutcome = All.ToDictionary(a => a.Outcome);

@@ -49,7 +49,7 @@ public static class ProblemTypes
     // The servers behind.
     public static readonly ProblemType ServiceUnavailable = new("service-unavailable", StatusCodes.Status503ServiceUnavailable, "The service is briefly unavailable.");
     public static readonly ProblemType EventRecovering = new("event-recovering", StatusCodes.Status503ServiceUnavailable, "The event's state is being rebuilt.");
-    public static readonly ProblemType OutcomeUnknown = new("outcome-unknown", StatusCodes.Status503ServiceUnavailable, "Kafka did not confirm the application in time.");
+    public static readonly ProblemType OutcomeUnknown = new("outcome-unknown", StatusCodes.Status503ServiceUnavailable, "The application's outcome is not known yet.");
     public static readonly ProblemType ServerError = new("server-error", StatusCodes.Status500InternalServerError, "The server failed.");
 
     // The local Kafka's fault injection (KafkaMock).

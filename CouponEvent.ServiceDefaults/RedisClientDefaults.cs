@@ -47,4 +47,16 @@ public static class RedisClientDefaults
     /// the same to a caller, and a catch of one alone lets the other kill a background loop (and, by default, its host).
     /// </summary>
     public static bool IsUnavailable(Exception ex) => ex is RedisException or RedisTimeoutException;
+
+    /// <summary>
+    /// Whether a failed command certainly did not run: Redis refused it (an error reply), or the client never wrote it
+    /// (no connection, or still queued). Any other failure may have come after Redis ran it.
+    /// </summary>
+    public static bool NeverRan(Exception ex) => ex switch
+    {
+        RedisServerException => true,
+        RedisConnectionException c => c.CommandStatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
+        RedisTimeoutException t => t.Commandstatus is CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog,
+        _ => false,
+    };
 }

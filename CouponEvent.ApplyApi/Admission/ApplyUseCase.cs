@@ -60,10 +60,13 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
         }
         catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
-            // The function may have run before the connection failed. Nothing was published, so freeing is safe.
+            // The function may have run before the connection failed (and a replica promoted since keeps what it did).
+            // Nothing was published, so freeing is safe; "nothing recorded" is said only once the freeing is confirmed.
             ApplyApiLog.RedisFailed(logger, applicationId, eventId, userId, ex.Message);
-            await TryReleaseAsync(eventId, userId, applicationId);
-            return Counted(new(ApplyOutcome.RedisUnavailable, eventId, userId, applicationId), known.Contains(eventId));
+            var refused = RedisClientDefaults.NeverRan(ex)
+                ? ApplyOutcome.RedisUnavailable
+                : await ReleasedOrUnknownAsync(ApplyOutcome.RedisUnavailable, eventId, userId, applicationId);
+            return Counted(new(refused, eventId, userId, applicationId), known.Contains(eventId));
         }
 
         switch (outcome)
@@ -88,8 +91,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
         {
             // Not on enough replicas in time: a failover could lose it, so it is not promised.
             ApplyApiLog.ReplicasDidNotAcknowledge(logger, applicationId, eventId, userId);
-            await TryReleaseAsync(eventId, userId, applicationId);
-            return Counted(new(ApplyOutcome.ReplicasUnavailable, eventId, userId, applicationId));
+            return Counted(new(await ReleasedOrUnknownAsync(ApplyOutcome.ReplicasUnavailable, eventId, userId, applicationId), eventId, userId, applicationId));
         }
 
         var application = CouponApplication.Create(applicationId, eventId, userId, time.GetUtcNow());
@@ -100,8 +102,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
                 return Counted(new(ApplyOutcome.Admitted, eventId, userId, applicationId, position));
             case PublishOutcome.NotPersisted:
                 ApplyApiLog.PublishFailed(logger, applicationId, eventId, userId);
-                await TryReleaseAsync(eventId, userId, applicationId);
-                return Counted(new(ApplyOutcome.KafkaRefused, eventId, userId, applicationId));
+                return Counted(new(await ReleasedOrUnknownAsync(ApplyOutcome.KafkaRefused, eventId, userId, applicationId), eventId, userId, applicationId));
             default:
                 // Kafka may hold it: the slot is kept for good (reconciliation issues it if Kafka never got it), the only
                 // choice that can neither issue a coupon twice nor give a promise's slot to someone else.
@@ -136,17 +137,25 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
         return result;
     }
 
-    /// <summary>Frees a slot, best effort: if Redis is away too, the slot stays held and reconciliation settles it.</summary>
-    private async Task TryReleaseAsync(string eventId, string userId, Guid applicationId)
+    /// <summary>
+    /// Frees the slot the application may hold, and answers <paramref name="refused"/> ("nothing was recorded") once Redis
+    /// confirms it, on as many replicas as an admission needs. Unconfirmed, the slot may stay the application's (and its
+    /// coupon come from reconciliation), so the answer is <see cref="ApplyOutcome.AdmissionUnknown"/>, which promises
+    /// neither.
+    /// </summary>
+    private async Task<ApplyOutcome> ReleasedOrUnknownAsync(ApplyOutcome refused, string eventId, string userId, Guid applicationId)
     {
         try
         {
             await admission.ReleaseAsync(eventId, userId, applicationId);
+            if (await replicas.WaitAsync(eventId)) return refused;
+            ApplyApiLog.ReleaseFailed(logger, applicationId, eventId, userId, "its replicas did not acknowledge the release");
         }
         catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
         {
             ApplyApiLog.ReleaseFailed(logger, applicationId, eventId, userId, ex.Message);
         }
+        return ApplyOutcome.AdmissionUnknown;
     }
 
     /// <summary>Records an admission whose publish outcome is unknown, best effort: reconciliation finds it either way.</summary>

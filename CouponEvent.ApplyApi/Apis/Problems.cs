@@ -32,6 +32,8 @@ internal static class Problems
         ApplyOutcome.KafkaRefused => UnavailableDetail("Kafka"),
         ApplyOutcome.OutcomeUnknown => "The slot stays this application's: its coupon follows, through Kafka or, if Kafka never got it, " +
             $"from reconciliation. See /api/events/{r.EventId}/applications/me.",
+        ApplyOutcome.AdmissionUnknown => "Redis failed while admitting this application: it may hold a slot, or not. " +
+            $"/api/events/{r.EventId}/applications/me tells which; applying again is safe (409 if it holds one).",
         _ => r.Detail,
     };
 
