@@ -48,7 +48,9 @@ start_trivial() {
   pids+=($!)
 }
 
-harness() { dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
+# The harness counts rows in MySQL itself, connecting as the Consumer does (the API's summary is answered from memory,
+# up to a second behind); before the stack is up it has no database to ask.
+harness() { ConnectionStrings__coupondb=$(coupondb) dotnet bench/Harness/bin/Release/net10.0/Harness.dll "$@"; }
 
 start_stack() {
   api_port=${BENCH_API_PORT:-18081}
@@ -83,9 +85,15 @@ mint_tokens() {
 }
 
 # One query on the stack's database, connecting as the services do (the Consumer's connection string); rows on stdout.
+coupondb() {
+  local pid
+  pid=$(pid_of consumer) && [ -n "$pid" ] && tr '\0' '\n' <"/proc/$pid/environ" | sed -n 's/^ConnectionStrings__coupondb=//p'
+  return 0
+}
+
 sql() {
   local coupondb part
-  coupondb=$(tr '\0' '\n' <"/proc/$(pid_of consumer)/environ" | sed -n 's/^ConnectionStrings__coupondb=//p')
+  coupondb=$(coupondb)
   part() { tr ';' '\n' <<<"$coupondb" | sed -n "s/^$1=//p"; }
   "$(command -v mariadb || command -v mysql)" -h127.0.0.1 -P"$(part Port)" -u"$(part 'User ID')" -p"$(part Password)" -N -B "$(part Database)" -e "$1" 2>/dev/null
 }

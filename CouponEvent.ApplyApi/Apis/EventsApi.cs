@@ -1,15 +1,12 @@
-using System.Diagnostics;
 using System.Security.Claims;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.ApplyApi.Events;
 using CouponEvent.ApplyApi.Model;
-using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Apis;
 
@@ -26,12 +23,15 @@ public static class EventsApi
 
         api.MapGet("/{eventId}/applications/me", GetMyApplication)
             .WithName("GetMyApplication")
-            .WithSummary("Where the caller's application stands: none, accepted, issued, retrying or refused.")
+            .WithSummary("Where the caller's application stands: none, accepted, issued, retrying or refused. "
+                + "If-None-Match gets 304 while it is unchanged; with Prefer: wait=N too, the answer waits up to N seconds for a change.")
+            .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(TokenAuthorization.ApplicantPolicy);
 
         api.MapGet("/{eventId}/applications/{userId}", GetApplication)
             .WithName("GetApplication")
             .WithSummary("Where any user's application stands (admin: a bearer token with the admin scope).")
+            .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(TokenAuthorization.AdminPolicy);
 
         api.MapGet("/{eventId}", GetEvent)
@@ -86,45 +86,43 @@ public static class EventsApi
             new ApplicationAccepted(eventId, result.UserId, ApplicationStatus.Accepted, result.Position, result.ApplicationId));
     }
 
-    public static Task<Results<Ok<ApplicationStatus>, Problem<StatusProblems>>> GetMyApplication(
-        string eventId, ClaimsPrincipal user, [AsParameters] QueryServices services, CancellationToken cancellationToken) =>
-        GetApplication(eventId, user.FindFirst("sub")!.Value, services, cancellationToken);
+    public static Task<Results<Ok<ApplicationStatus>, StatusCodeHttpResult, Problem<StatusProblems>>> GetMyApplication(
+        string eventId, ClaimsPrincipal user, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, CancellationToken cancellationToken) =>
+        GetApplication(eventId, user.FindFirst("sub")!.Value, http, statuses, options, cancellationToken);
 
-    public static async Task<Results<Ok<ApplicationStatus>, Problem<StatusProblems>>> GetApplication(
-        string eventId, string userId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ApplicationStatus>, StatusCodeHttpResult, Problem<StatusProblems>>> GetApplication(
+        string eventId, string userId, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, CancellationToken cancellationToken)
     {
         if (!EventIds.IsValid(eventId)) return new Problem<StatusProblems>(Problems.InvalidEventId(eventId));
         if (!IdentityContract.IsValidSubject(userId)) return new Problem<StatusProblems>(Problems.InvalidUserId(userId));
-        if (!await services.Db.Events.AnyAsync(e => e.Id == eventId, cancellationToken))
+        if (await statuses.ApplicationAsync(eventId, userId, cancellationToken) is not { } status)
             return new Problem<StatusProblems>(Problems.UnknownEvent(eventId));
 
-        var coupon = await services.Db.Coupons.AsNoTracking()
-            .Where(c => c.EventId == eventId && c.UserId == userId)
-            .Select(c => new { c.IssuedAt })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (coupon is not null) return TypedResults.Ok(new ApplicationStatus(eventId, userId, ApplicationStatus.Issued, coupon.IssuedAt));
-
-        var failed = await services.Db.FailedEvents.AsNoTracking()
-            .Where(f => f.EventId == eventId && f.UserId == userId && f.Status != FailedEventStatus.Resolved)
-            .Select(f => (FailedEventStatus?)f.Status).FirstOrDefaultAsync(cancellationToken);
-        var status = failed == FailedEventStatus.Refused ? ApplicationStatus.Refused
-            : failed is not null ? ApplicationStatus.Retrying
-            : await services.Admission.IsAdmittedAsync(eventId, userId) ? ApplicationStatus.Accepted
-            : ApplicationStatus.None;
-        return TypedResults.Ok(new ApplicationStatus(eventId, userId, status, null));
+        var etag = StatusPolling.ETag(status);
+        var wait = StatusPolling.Wait(http.Request, options.Value.MaxWait);
+        if (wait > TimeSpan.Zero && StatusPolling.NotModified(http.Request, etag))
+        {
+            // Held until the status changes or the wait is over, looking again as often as an answer is reused.
+            var until = DateTimeOffset.UtcNow + wait;
+            while (StatusPolling.NotModified(http.Request, etag) && DateTimeOffset.UtcNow < until)
+            {
+                await Task.Delay(TimeSpan.FromTicks(Math.Min(options.Value.CacheFor.Ticks, (until - DateTimeOffset.UtcNow).Ticks)), cancellationToken);
+                if (await statuses.ApplicationAsync(eventId, userId, cancellationToken) is not { } now) break;
+                (status, etag) = (now, StatusPolling.ETag(now));
+            }
+            http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
+        }
+        StatusPolling.Describe(http.Response, status, etag, options.Value.CacheFor);
+        return StatusPolling.NotModified(http.Request, etag) ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : TypedResults.Ok(status);
     }
 
     public static async Task<Results<Ok<EventSummary>, Problem<ReadProblems>>> GetEvent(
-        string eventId, [AsParameters] QueryServices services, CancellationToken cancellationToken)
+        string eventId, StatusReader statuses, CancellationToken cancellationToken)
     {
         if (!EventIds.IsValid(eventId)) return new Problem<ReadProblems>(Problems.InvalidEventId(eventId));
-        var e = await services.Db.Events.AsNoTracking().SingleOrDefaultAsync(x => x.Id == eventId, cancellationToken);
-        if (e is null) return new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
-
-        // A settled event's winners are its coupons, and its keys have left Redis.
-        var admitted = e.SettledAt is null ? await services.Admission.AdmittedCountAsync(eventId) : e.Issued;
-        return TypedResults.Ok(new EventSummary(e.Id, e.Name, e.Quantity, admitted, e.Issued,
-            Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity, e.OpensAt, e.ClosesAt, e.SettledAt, e.SettledReason));
+        return await statuses.EventAsync(eventId, cancellationToken) is { } summary
+            ? TypedResults.Ok(summary)
+            : new Problem<ReadProblems>(Problems.UnknownEvent(eventId));
     }
 
     public static async Task<Results<Created<EventSummary>, ValidationProblem, Problem<CreateEventProblems>>> CreateEvent(

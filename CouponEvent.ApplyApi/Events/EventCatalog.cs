@@ -26,7 +26,7 @@ public sealed class EventCatalog(CouponDbContext db, EventRecovery recovery, Kno
         }
         // If Redis changed in between, the event is not written: the state keeper builds it like a lost one.
         await recovery.WriteNewEventAsync(e);
-        known.Add(e.Id);
+        known.Add(e);
         return e;
     }
 
@@ -45,7 +45,7 @@ public sealed class EventCatalog(CouponDbContext db, EventRecovery recovery, Kno
         if (inserted == 1 && await FindAsync(EventIds.Default, cancellationToken) is { } created)
         {
             await recovery.WriteNewEventAsync(created);
-            known.Add(created.Id);
+            known.Add(created);
         }
     }
 

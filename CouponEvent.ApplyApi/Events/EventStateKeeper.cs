@@ -76,7 +76,7 @@ internal sealed partial class EventStateKeeper(
         var catalog = scope.ServiceProvider.GetRequiredService<EventCatalog>();
         // The live events only: a settled event's keys have left Redis on purpose, and costs nothing here.
         var all = await catalog.ListLiveAsync(cancellationToken);
-        known.Refresh(all.Select(e => e.Id), await NewlySettledAsync(catalog, cancellationToken));
+        known.Refresh(all, await NewlySettledAsync(catalog, cancellationToken));
 
         var states = await recovery.StatesAsync(all.Select(e => e.Id));
         if (await RevokedAfterRoleChangeAsync(states)) states = await recovery.StatesAsync(all.Select(e => e.Id));

@@ -43,6 +43,8 @@ internal static class Extensions
         var kafka = builder.GetKafkaConsumerConfig(ConnectionNames.Kafka);
         builder.Services.AddSingleton(new KafkaConsumerLag(kafka.BootstrapServers, Topics.CouponConsumerGroup, Topics.CouponCreate));
         builder.Services.AddSingleton<KnownEvents>();
+        builder.Services.AddOptions<StatusOptions>().BindConfiguration("Status").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StatusReader>();
         builder.Services.AddHostedService<EventStateKeeper>();
         builder.Services.AddHostedService<AnswerTally>();
 

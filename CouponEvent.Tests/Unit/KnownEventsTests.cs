@@ -13,10 +13,10 @@ public sealed class KnownEventsTests
     public void An_event_settled_between_the_two_reads_is_settled_not_unknown()
     {
         var known = new KnownEvents();
-        known.Refresh(["a"], []);
+        known.Refresh([E("a")], []);
 
         // Listed live, then listed among the newly settled: it settled in between.
-        known.Refresh(["a"], [("a", SettledReasons.Closed)]);
+        known.Refresh([E("a")], [("a", SettledReasons.Closed)]);
         Assert.Equal(SettledReasons.Closed, known.SettledReason("a"));
 
         // No longer listed live, and not listed again as newly settled: still settled.
@@ -31,7 +31,7 @@ public sealed class KnownEventsTests
         var known = new KnownEvents();
         known.Refresh([], [("a", SettledReasons.SoldOut)]);
 
-        known.Refresh(["a"], []);
+        known.Refresh([E("a")], []);
         Assert.Null(known.SettledReason("a"));
         Assert.True(known.Contains("a"));
 
@@ -43,13 +43,15 @@ public sealed class KnownEventsTests
     public void An_event_created_after_the_listing_stays_known_until_a_listing_has_it()
     {
         var known = new KnownEvents();
-        known.Add("new");
-        known.Refresh(["other"], []);
+        known.Add(E("new"));
+        known.Refresh([E("other")], []);
         Assert.True(known.Contains("new"));
 
-        known.Refresh(["other", "new"], []);
-        known.Refresh(["other"], [("new", SettledReasons.Closed)]);
+        known.Refresh([E("other"), E("new")], []);
+        known.Refresh([E("other")], [("new", SettledReasons.Closed)]);
         Assert.True(known.Contains("new"));
         Assert.False(known.Contains("never"));
     }
+
+    private static Event E(string id) => new() { Id = id, Name = id, Quantity = 1 };
 }

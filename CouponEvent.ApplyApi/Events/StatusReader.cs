@@ -1,0 +1,95 @@
+using CouponEvent.ApplyApi.Admission;
+using CouponEvent.ApplyApi.Model;
+using CouponEvent.Data;
+using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CouponEvent.ApplyApi.Events;
+
+/// <summary>
+/// What pollers ask (an applicant's status, an event's summary), answered from what this instance and Redis know.
+/// MySQL is read only where the answer lives there alone (a winner's coupon or failed event, a settled event, an event
+/// this instance has not listed yet), and then at most once per <see cref="StatusOptions.CacheFor"/> per applicant or
+/// event; an issued coupon is remembered for good.
+/// </summary>
+/// <remarks>
+/// An applicant whom Redis does not hold as a winner of a live event (a loser, or someone who never applied) is
+/// <c>none</c>: from memory once the event is sold out (<see cref="RememberedAnswers"/>), else one Redis round trip.
+/// A live event's summary is MySQL's row as the state keeper last listed it (every <see cref="RecoveryOptions.CheckInterval"/>)
+/// with Redis's winner count.
+/// </remarks>
+public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered, IConnectionMultiplexer redis,
+    IServiceScopeFactory scopes, IOptions<StatusOptions> options) : IDisposable
+{
+    private static readonly TimeSpan IssuedFor = TimeSpan.FromMinutes(10);
+    private readonly MemoryCache _read = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheEntries });
+
+    /// <summary>The applicant's status; null when there is no such event.</summary>
+    public async Task<ApplicationStatus?> ApplicationAsync(string eventId, string userId, CancellationToken cancellationToken)
+    {
+        if (!known.Contains(eventId) && await ReadEventAsync(eventId, cancellationToken) is null) return null;
+        if (_read.TryGetValue((eventId, userId), out ApplicationStatus? read)) return read;
+
+        var live = known.SettledReason(eventId) is null;
+        var winner = live ? await IsWinnerAsync(eventId, userId) : null;
+        if (winner == false) return new(eventId, userId, ApplicationStatus.None, null);
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>();
+        var issuedAt = await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId && c.UserId == userId)
+            .Select(c => (DateTimeOffset?)c.IssuedAt).SingleOrDefaultAsync(cancellationToken);
+        var failed = issuedAt is null
+            ? await db.FailedEvents.AsNoTracking().Where(f => f.EventId == eventId && f.UserId == userId && f.Status != FailedEventStatus.Resolved)
+                .Select(f => (FailedEventStatus?)f.Status).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        var status = issuedAt is not null ? ApplicationStatus.Issued
+            : failed == FailedEventStatus.Refused ? ApplicationStatus.Refused
+            : failed is not null ? ApplicationStatus.Retrying
+            // A winner whose row is on its way; with Redis's state missing (being rebuilt), not known to be one.
+            : winner == true ? ApplicationStatus.Accepted
+            : ApplicationStatus.None;
+        read = new(eventId, userId, status, issuedAt);
+        _read.Set((eventId, userId), read, Entry(status == ApplicationStatus.Issued ? IssuedFor : options.Value.CacheFor));
+        return read;
+    }
+
+    /// <summary>The event's summary; null when there is no such event.</summary>
+    public async Task<EventSummary?> EventAsync(string eventId, CancellationToken cancellationToken)
+    {
+        var e = known.Live(eventId) ?? await ReadEventAsync(eventId, cancellationToken);
+        if (e is null) return null;
+        // A settled event's winners are its coupons, and its keys have left Redis.
+        var admitted = e.SettledAt is null ? await redis.GetDatabase().HashLengthAsync(EventKeys.Winners(eventId)) : e.Issued;
+        return new EventSummary(e.Id, e.Name, e.Quantity, admitted, e.Issued, Math.Max(0, e.Quantity - admitted), admitted >= e.Quantity,
+            e.OpensAt, e.ClosesAt, e.SettledAt, e.SettledReason);
+    }
+
+    /// <summary>Whether Redis holds the user as a winner; null when Redis has no state for the event (it is being rebuilt).</summary>
+    private async Task<bool?> IsWinnerAsync(string eventId, string userId)
+    {
+        if (remembered.AnswersSoldOut(eventId)) return remembered.IsSoldOutWinner(eventId, userId);
+        var db = redis.GetDatabase();
+        // One round trip: both are sent before either is awaited.
+        var winner = db.HashExistsAsync(EventKeys.Winners(eventId), userId);
+        var state = db.KeyExistsAsync(EventKeys.Meta(eventId));
+        return await state ? await winner : null;
+    }
+
+    /// <summary>An event this instance does not hold in memory (settled, or not listed yet), from MySQL; null when none.</summary>
+    private async Task<Event?> ReadEventAsync(string eventId, CancellationToken cancellationToken)
+    {
+        if (_read.TryGetValue(eventId, out Event? read)) return read;
+        await using var scope = scopes.CreateAsyncScope();
+        read = await scope.ServiceProvider.GetRequiredService<EventCatalog>().FindAsync(eventId, cancellationToken);
+        _read.Set(eventId, read, Entry(options.Value.CacheFor));
+        return read;
+    }
+
+    private static MemoryCacheEntryOptions Entry(TimeSpan expiresAfter) => new() { Size = 1, AbsoluteExpirationRelativeToNow = expiresAfter };
+
+    public void Dispose() => _read.Dispose();
+}
