@@ -1,0 +1,24 @@
+-- wrk script: GET an applicant's own status, each request as an applicant drawn at random.
+-- TOKENS=FILE (env): the applicants' access tokens, one per line; EVENT (env): the event.
+local event = os.getenv("EVENT") or "default"
+wrk.method = "GET"
+wrk.path = "/api/events/" .. event .. "/applications/me"
+local tokens_file = os.getenv("TOKENS")
+
+function init(args)
+  math.randomseed(os.time() * 1000 + math.random(1, 1000))
+  tokens = {}
+  for line in io.lines(tokens_file) do tokens[#tokens + 1] = line end
+end
+
+function request()
+  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[math.random(1, #tokens)] }, nil)
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  io.write(string.format("RESULT %.0f %.2f %.2f %.2f %d %d\n",
+    summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

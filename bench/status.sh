@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Status polls against the trivial endpoint in one run (issue 31): 2,000 applicants race for 100 coupons, then their
+# own statuses are read at random (64 connections): the losers', the winners' (issued), and everyone's, each beside
+# the trivial endpoint and the sold-out answer, with MariaDB's CPU during each storm. Then the time from the first
+# request to the last coupon row of a race, alone and with 64 connections polling statuses all along.
+# Writes status.md to --out (bench/results).
+# Usage: bench/status.sh [--quick] [--out DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source bench/stack.sh
+parse_options "$@"
+if $quick; then duration=4s race_users=10000 race_quantity=1000; else duration=10s race_users=100000 race_quantity=10000; fi
+
+build_release Trivial Harness
+start_trivial
+start_stack
+mint_tokens 2000
+all=$TOKENS
+api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
+
+create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
+load() { # connections duration target wrk-script [env...]
+  local connections=$1 time=$2 target=$3 script=$4; shift 4
+  env "$@" wrk -t2 -c"$connections" -d"$time" -s "bench/$script" "$target" 2>&1 | grep '^RESULT' | cut -d' ' -f2- || true
+}
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+mariadb_pid=$(pgrep -x mariadbd | head -1)
+hz=$(getconf CLK_TCK)
+
+# The race: every applicant once (their tokens in order), then the rows.
+create bench-status 100
+while read -r t; do curl -s -o /dev/null -X POST "$api/api/events/bench-status/applications" -H "Authorization: Bearer $t" & 
+  [ "$(jobs -r | wc -l)" -ge 32 ] && wait -n; done <"$all"
+wait
+for _ in $(seq 60); do [ "$(sql "SELECT issued FROM events WHERE id = 'bench-status'")" = 100 ] && break; sleep 1; done
+# Each applicant's token line is its subject's number (bench-N): split winners from losers by the rows.
+sql "SELECT SUBSTRING(user_id, 7) FROM coupons WHERE event_id = 'bench-status'" | sort -n >"$work/winners.n"
+awk 'NR==FNR { won[$1]; next } (FNR in won) { print > w; next } { print > l }' w="$work/winners" l="$work/losers" "$work/winners.n" "$all"
+
+row() { # label target script [env...]
+  local label=$1 target=$2 script=$3; shift 3
+  load 64 3s "$target" "$script" "$@" >/dev/null
+  local before; before=$(ticks "$mariadb_pid")
+  read -r rate p50 p99 _ <<<"$(load 64 "$duration" "$target" "$script" "$@")"
+  local cpu; cpu=$(awk -v t="$(( $(ticks "$mariadb_pid") - before ))" -v hz="$hz" -v d="${duration%s}" 'BEGIN{printf "%.1f", 100*t/hz/d}')
+  echo "| $label | $rate | $p50 | $p99 | $(awk -v a="$rate" -v t="$trivial" 'BEGIN{printf "%.2f", a/t}') | $cpu |" >>"$work/status.md"
+}
+load 64 3s "http://127.0.0.1:$trivial_port/" get.lua >/dev/null
+read -r trivial _ <<<"$(load 64 "$duration" "http://127.0.0.1:$trivial_port/" get.lua)"
+{
+  echo "| $duration, 64 connections | requests/s | p50 ms | p99 ms | ratio to trivial ($trivial req/s) | MariaDB CPU % of a core |"
+  echo "|---|---|---|---|---|---|"
+} >"$work/status.md"
+row "sold-out answer (POST, the losers)" "$api" apply.lua EVENT=bench-status TOKENS="$work/losers" USERS=1900
+row "status of losers (none)" "$api" status.lua EVENT=bench-status TOKENS="$work/losers"
+row "status of winners (issued)" "$api" status.lua EVENT=bench-status TOKENS="$work/winners"
+row "status of all 2,000 at random" "$api" status.lua EVENT=bench-status TOKENS="$all"
+
+# The race, alone and with pollers reading statuses all along (the 2,000 above, at random).
+race() { harness race --api "$api" --token "$token" --issuer "$issuer" --users "$race_users" --quantity "$race_quantity" --connections 64; }
+alone=$(race) || { echo "$alone"; exit 1; }
+wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 &
+pollers=$!
+export EVENT=bench-status TOKENS=$all
+sleep 2
+polled=$(race) || { echo "$polled"; exit 1; }
+kill "$pollers" 2>/dev/null || true
+{
+  echo
+  echo "Race of $race_users users for $race_quantity coupons, 64 connections, first request to last coupon row:"
+  echo "- alone: $(sed -E 's/^RACE //' <<<"$alone")"
+  echo "- with 64 connections polling statuses all along: $(sed -E 's/^RACE //' <<<"$polled")"
+} >>"$work/status.md"
+cp "$work/status.md" "$out/status.md"
+cat "$out/status.md"
