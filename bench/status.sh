@@ -30,9 +30,7 @@ hz=$(getconf CLK_TCK)
 
 # The race: every applicant once (their tokens in order), then the rows.
 create bench-status 100
-while read -r t; do curl -s -o /dev/null -X POST "$api/api/events/bench-status/applications" -H "Authorization: Bearer $t" & 
-  [ "$(jobs -r | wc -l)" -ge 32 ] && wait -n; done <"$all"
-wait
+xargs -P 32 -I '{}' curl -s -o /dev/null -X POST "$api/api/events/bench-status/applications" -H 'Authorization: Bearer {}' <"$all"
 for _ in $(seq 60); do [ "$(sql "SELECT issued FROM events WHERE id = 'bench-status'")" = 100 ] && break; sleep 1; done
 # Each applicant's token line is its subject's number (bench-N): split winners from losers by the rows.
 sql "SELECT SUBSTRING(user_id, 7) FROM coupons WHERE event_id = 'bench-status'" | sort -n >"$work/winners.n"
