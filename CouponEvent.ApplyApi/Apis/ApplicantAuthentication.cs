@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Security.Claims;
 using CouponEvent.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -10,14 +10,11 @@ namespace CouponEvent.ApplyApi.Apis;
 /// <summary>
 /// Who applies: the subject of the request's bearer token, validated by the JwtBearer scheme every endpoint uses
 /// (<see cref="TokenAuthorization"/>), with the apply scope. The apply endpoint asks for it itself, after the one answer
-/// that needs no identity (<see cref="ClaimedSubject"/>). A token once validated is remembered, by its exact text,
-/// until it expires (<see cref="ApplicantTokenOptions.Remembered"/>): a forgery differs in its text and is validated.
+/// that needs no identity (<see cref="ClaimedSubject"/>). A token the scheme validated once is not validated again
+/// until it expires (<see cref="RememberedTokens"/>).
 /// </summary>
-public sealed class ApplicantAuthentication(IOptions<ApplicantTokenOptions> options, IOptionsMonitor<JwtBearerOptions> bearer, TimeProvider time)
+public sealed class ApplicantAuthentication(RememberedTokens remembered, IOptionsMonitor<JwtBearerOptions> bearer)
 {
-    private readonly ConcurrentDictionary<string, (string Subject, DateTimeOffset Expires)> _validated = new(StringComparer.Ordinal);
-    private int _count;
-
     /// <param name="Challenge">The <c>WWW-Authenticate</c> of a 401.</param>
     public readonly record struct Applicant(string? Subject, ApplyOutcome Refusal, string? Detail, string? Challenge = null);
 
@@ -27,7 +24,7 @@ public sealed class ApplicantAuthentication(IOptions<ApplicantTokenOptions> opti
     /// </summary>
     public static string? ClaimedSubject(HttpRequest request)
     {
-        if (Token(request) is not { } token) return null;
+        if (RememberedTokens.Token(request) is not { } token) return null;
         try
         {
             return new JsonWebToken(token).Subject;
@@ -41,12 +38,8 @@ public sealed class ApplicantAuthentication(IOptions<ApplicantTokenOptions> opti
     /// <summary>The validated applicant, or the refusal: 401 (with <c>WWW-Authenticate</c>), 403, or 503 while the issuer's keys were never fetched.</summary>
     public async Task<Applicant> AuthenticateAsync(HttpContext http)
     {
-        var token = Token(http.Request);
-        if (token is not null && _validated.TryGetValue(token, out var known))
-        {
-            if (known.Expires > time.GetUtcNow()) return new(known.Subject, ApplyOutcome.Admitted, null);
-            _validated.TryRemove(token, out _);
-        }
+        // A remembered token straight from memory: the burst's hot path, without the scheme's machinery.
+        if (RememberedTokens.Token(http.Request) is { } token && remembered.Recall(token) is { } known) return Judge(known);
 
         AuthenticateResult result;
         try
@@ -58,19 +51,7 @@ public sealed class ApplicantAuthentication(IOptions<ApplicantTokenOptions> opti
             return new(null, ApplyOutcome.IdentityUnavailable, TokenAuthorization.IdentityUnavailableDetail);
         }
 
-        if (result.Succeeded)
-        {
-            var subject = result.Principal.FindFirst("sub")?.Value;
-            if (!TokenAuthorization.HasScope(result.Principal, IdentityContract.ApplyScope))
-                return new(null, ApplyOutcome.Forbidden, $"The access token does not grant the scope {IdentityContract.ApplyScope}.");
-            if (IdentityContract.IsValidSubject(subject))
-            {
-                Remember(token!, subject!, result.Principal.FindFirst("exp")?.Value);
-                return new(subject, ApplyOutcome.Admitted, null);
-            }
-            return new(null, ApplyOutcome.Forbidden,
-                    $"The access token's subject is not an applicant id: 1 to {IdentityContract.MaxSubjectLength} printable ASCII characters, no spaces.");
-        }
+        if (result.Succeeded) return Judge(result.Principal);
 
         if (result.Failure is not null && !await TokenIssuerHealthCheck.KeysFetchedAsync(bearer.Get(JwtBearerDefaults.AuthenticationScheme), http.RequestAborted))
             return new(null, ApplyOutcome.IdentityUnavailable, TokenAuthorization.IdentityUnavailableDetail);
@@ -78,21 +59,14 @@ public sealed class ApplicantAuthentication(IOptions<ApplicantTokenOptions> opti
             result.Failure is null ? "Bearer" : "Bearer error=\"invalid_token\"");
     }
 
-    private void Remember(string token, string subject, string? exp)
+    /// <summary>A valid token's applicant: it must grant the apply scope and name an applicant id.</summary>
+    private static Applicant Judge(ClaimsPrincipal principal)
     {
-        var limit = options.Value.Remembered;
-        if (limit == 0 || !long.TryParse(exp, out var seconds)) return;
-        if (Interlocked.Increment(ref _count) > limit)
-        {
-            _validated.Clear();
-            Interlocked.Exchange(ref _count, 1);
-        }
-        _validated[token] = (subject, DateTimeOffset.FromUnixTimeSeconds(seconds));
-    }
-
-    private static string? Token(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header.AsSpan(7).Trim().ToString() : null;
+        var subject = principal.FindFirst("sub")?.Value;
+        if (!TokenAuthorization.HasScope(principal, IdentityContract.ApplyScope))
+            return new(null, ApplyOutcome.Forbidden, $"The access token does not grant the scope {IdentityContract.ApplyScope}.");
+        if (IdentityContract.IsValidSubject(subject)) return new(subject, ApplyOutcome.Admitted, null);
+        return new(null, ApplyOutcome.Forbidden,
+            $"The access token's subject is not an applicant id: 1 to {IdentityContract.MaxSubjectLength} printable ASCII characters, no spaces.");
     }
 }

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CouponEvent.ApplyApi.Apis;
 
-/// <summary>Section <c>ApplicantTokens</c>: how the apply path spares itself validating one token twice.</summary>
+/// <summary>Section <c>ApplicantTokens</c>: how ApplyApi spares itself validating one bearer token twice (<see cref="RememberedTokens"/>).</summary>
 public sealed class ApplicantTokenOptions
 {
     /// <summary>

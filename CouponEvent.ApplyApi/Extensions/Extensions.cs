@@ -6,6 +6,7 @@ using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 
 namespace CouponEvent.ApplyApi.Extensions;
@@ -27,6 +28,9 @@ internal static class Extensions
         builder.Services.AddSingleton<ApplicantRateLimiter>();
         builder.Services.AddOptions<ApplicantTokenOptions>().BindConfiguration("ApplicantTokens").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ApplicantAuthentication>();
+        builder.Services.AddSingleton<RememberedTokens>();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .PostConfigure<RememberedTokens>((bearer, remembered) => remembered.Attach(bearer.Events ??= new JwtBearerEvents()));
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventAdmission>();
