@@ -41,10 +41,4 @@ public sealed class EventAdmission(IConnectionMultiplexer redis)
     /// <summary>Marks an admission whose Kafka outcome is unknown, for reconciliation to settle.</summary>
     public async Task MarkPendingAsync(string eventId, string userId, Guid applicationId) =>
         await Db.HashSetAsync(EventKeys.Pending(eventId), userId, applicationId.ToString("N"));
-
-    public async Task<bool> IsAdmittedAsync(string eventId, string userId) =>
-        await Db.HashExistsAsync(EventKeys.Winners(eventId), userId);
-
-    public async Task<long> AdmittedCountAsync(string eventId) =>
-        await Db.HashLengthAsync(EventKeys.Winners(eventId));
 }
