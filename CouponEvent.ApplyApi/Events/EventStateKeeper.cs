@@ -84,6 +84,7 @@ internal sealed partial class EventStateKeeper(
         var now = time.GetUtcNow();
         var unverified = states.Where(s => s.Kind != EventStateKind.Verified).ToDictionary(s => s.EventId);
         foreach (var id in _unverified.Keys.Except(unverified.Keys).ToList()) _unverified.Remove(id);
+        known.SetUnverified(unverified.Keys);
         foreach (var state in unverified.Values.Where(s => !_unverified.ContainsKey(s.EventId)))
         {
             var cause = Cause(state);

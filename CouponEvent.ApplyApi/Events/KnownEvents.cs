@@ -18,6 +18,7 @@ public sealed class KnownEvents
     private volatile Snapshot _snapshot = new(FrozenDictionary<string, Event>.Empty, FrozenDictionary<string, string>.Empty);
     // Created here since MySQL was last listed: kept apart, so that a create costs no copy of every live event.
     private readonly ConcurrentDictionary<string, Event> _created = new();
+    private volatile FrozenSet<string> _unverified = FrozenSet<string>.Empty;
 
     public bool Contains(string eventId)
     {
@@ -50,4 +51,12 @@ public sealed class KnownEvents
     }
 
     public void Add(Event e) => _created.TryAdd(e.Id, e);
+
+    /// <summary>
+    /// Whether Redis's state of the event was missing or unverified at the last check (lost, restarted, rolled back, being
+    /// rebuilt): what Redis says of its winners may be missing some until it is rebuilt.
+    /// </summary>
+    public bool IsUnverified(string eventId) => _unverified.Contains(eventId);
+
+    public void SetUnverified(IEnumerable<string> eventIds) => _unverified = eventIds.ToFrozenSet();
 }

@@ -49,7 +49,7 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         var status = issuedAt is not null ? ApplicationStatus.Issued
             : failed == FailedEventStatus.Refused ? ApplicationStatus.Refused
             : failed is not null ? ApplicationStatus.Retrying
-            // A winner whose row is on its way; with Redis's state missing (being rebuilt), not known to be one.
+            // A winner whose row is on its way; while Redis's state is being rebuilt, not known to be one.
             : winner == true ? ApplicationStatus.Accepted
             : ApplicationStatus.None;
         read = new(eventId, userId, status, issuedAt);
@@ -68,9 +68,13 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
             e.OpensAt, e.ClosesAt, e.SettledAt, e.SettledReason);
     }
 
-    /// <summary>Whether Redis holds the user as a winner; null when Redis has no state for the event (it is being rebuilt).</summary>
+    /// <summary>
+    /// Whether Redis holds the user as a winner; null when Redis may have lost some (its state missing or unverified at
+    /// the state keeper's last check, every second, and until it is rebuilt): then MySQL tells.
+    /// </summary>
     private async Task<bool?> IsWinnerAsync(string eventId, string userId)
     {
+        if (known.IsUnverified(eventId)) return null;
         if (remembered.AnswersSoldOut(eventId)) return remembered.IsSoldOutWinner(eventId, userId);
         var db = redis.GetDatabase();
         // One round trip: both are sent before either is awaited.

@@ -4,8 +4,10 @@ using Confluent.Kafka;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
 using MySqlConnector;
+using StackExchange.Redis;
 
 namespace CouponEvent.Tests.EndToEnd;
 
@@ -19,10 +21,16 @@ public sealed class QuantityGuardTests(StackFixture stack)
     [Fact]
     public async Task Applications_beyond_the_quantity_that_reach_Kafka_anyway_are_refused_kept_and_reported()
     {
-        // Fifteen applications for ten coupons, published straight to Kafka as a Redis that lost its winners would let through.
+        // Fifteen applications admitted for ten coupons, as a Redis that lost its winners would let through: winners in
+        // Redis, published straight to Kafka.
         var eventId = await stack.CreateEventAsync(quantity: 10);
         var applications = Enumerable.Range(1, 15)
             .Select(i => CouponApplication.Create(Guid.CreateVersion7(), eventId, $"{i}", DateTimeOffset.UtcNow.AddMilliseconds(i))).ToList();
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString))
+        {
+            await redis.GetDatabase().HashSetAsync(EventKeys.Winners(eventId),
+                [.. applications.Select(a => new HashEntry(a.UserId, a.ApplicationId.ToString("N")))]);
+        }
         using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
         {
             foreach (var application in applications)

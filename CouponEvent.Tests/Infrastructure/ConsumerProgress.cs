@@ -21,10 +21,25 @@ public static class ConsumerProgress
             EnableAutoCommit = false,
         }).Build();
         var partitions = Enumerable.Range(0, Topics.CouponCreatePartitions).Select(p => new TopicPartition(Topics.CouponCreate, p)).ToList();
-        var marks = partitions.ToDictionary(p => p, p => probe.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)));
+        // A fresh client's connections may all be down for a moment (a broker that was just hung or restarted): ask again.
+        Dictionary<TopicPartition, WatermarkOffsets>? marks = null;
+        await Eventually.HoldsAsync(() => Task.FromResult(Asked(() => marks = partitions.ToDictionary(p => p, p => probe.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)))) is not null), timeout);
 
         // Caught up: committed up to the end, or nothing left to read (all that remained was deleted unread).
-        await Eventually.HoldsAsync(() => Task.FromResult(probe.Committed(partitions, TimeSpan.FromSeconds(10))
-            .All(c => Math.Max(c.Offset.Value, marks[c.TopicPartition].Low.Value) >= marks[c.TopicPartition].High.Value)), timeout);
+        await Eventually.HoldsAsync(() => Task.FromResult(Asked(() => probe.Committed(partitions, TimeSpan.FromSeconds(10)))?
+            .All(c => Math.Max(c.Offset.Value, marks![c.TopicPartition].Low.Value) >= marks[c.TopicPartition].High.Value) == true), timeout);
     });
+
+    /// <summary>The answer, or null when the brokers could not be asked just now.</summary>
+    private static T? Asked<T>(Func<T> ask) where T : class
+    {
+        try
+        {
+            return ask();
+        }
+        catch (KafkaException ex) when (!ex.Error.IsFatal)
+        {
+            return null;
+        }
+    }
 }
