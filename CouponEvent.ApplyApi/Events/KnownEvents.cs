@@ -38,15 +38,18 @@ public sealed class KnownEvents
     /// </summary>
     public void Refresh(IEnumerable<Event> live, IReadOnlyCollection<(string Id, string Reason)> newlySettled)
     {
-        var settled = _snapshot.Settled.ToDictionary();
         var liveNow = live.ToDictionary(e => e.Id);
-        foreach (var id in liveNow.Keys) settled.Remove(id);
-        foreach (var (id, reason) in newlySettled)
+        var settled = _snapshot.Settled;
+        // Copied only when it changes: the settled events cost nothing per refresh, however many.
+        if (newlySettled.Count > 0 || liveNow.Keys.Any(settled.ContainsKey))
         {
-            settled[id] = reason;
-            liveNow.Remove(id);
+            var next = settled.ToDictionary();
+            foreach (var id in liveNow.Keys) next.Remove(id);
+            foreach (var (id, reason) in newlySettled) next[id] = reason;
+            settled = next.ToFrozenDictionary();
         }
-        _snapshot = new(liveNow.ToFrozenDictionary(), settled.ToFrozenDictionary());
+        foreach (var (id, _) in newlySettled) liveNow.Remove(id);
+        _snapshot = new(liveNow.ToFrozenDictionary(), settled);
         foreach (var id in _created.Keys.Where(id => liveNow.ContainsKey(id) || settled.ContainsKey(id))) _created.TryRemove(id, out _);
     }
 

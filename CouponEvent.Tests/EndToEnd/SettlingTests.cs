@@ -64,10 +64,7 @@ public sealed class SettlingTests(StackFixture stack)
     [Fact]
     public async Task An_open_failed_event_holds_an_event_live_and_one_that_opens_after_settling_makes_it_live_and_issued()
     {
-        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
-        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
-        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+        var (eventId, closesAt) = await ClosingEventWithOneCouponAsync();
         // A winner parked for an operator: admitted in Redis, a failed event in MySQL.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var parked = Guid.CreateVersion7();
@@ -99,10 +96,7 @@ public sealed class SettlingTests(StackFixture stack)
     [Fact]
     public async Task A_winner_whose_publish_outcome_is_unknown_holds_an_event_live_until_reconciliation_issues_it()
     {
-        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
-        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
-        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+        var (eventId, closesAt) = await ClosingEventWithOneCouponAsync();
 
         // The scene: a winner admitted late enough that its grace ends after the event would have settled, whose
         // publish's outcome ApplyApi never learnt (a pending mark), and no message in Kafka. The wait sets the scene.
@@ -129,10 +123,7 @@ public sealed class SettlingTests(StackFixture stack)
     [Fact]
     public async Task A_recovery_holds_an_event_live_for_the_grace_after_it()
     {
-        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
-        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
-        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+        var (eventId, closesAt) = await ClosingEventWithOneCouponAsync();
 
         // Redis loses the closed event's state; ApplyApi rebuilds it from MySQL and records the recovery.
         await Eventually.HoldsAsync(() => Task.FromResult(DateTimeOffset.UtcNow > closesAt));
@@ -173,6 +164,16 @@ public sealed class SettlingTests(StackFixture stack)
         Assert.Empty(visited.Intersect(settling));
         Assert.Subset(live.ToHashSet(), visited.ToHashSet());
         Assert.Contains(marker, visited);
+    }
+
+    /// <summary>A 3-coupon event closing in 3 s whose user 1 applied and holds a coupon row.</summary>
+    private async Task<(string EventId, DateTimeOffset ClosesAt)> ClosingEventWithOneCouponAsync()
+    {
+        var closesAt = DateTimeOffset.UtcNow.AddSeconds(3);
+        var eventId = await stack.CreateEventAsync(quantity: 3, closesAt: closesAt);
+        using (var response = await stack.Applicants.ApplyAsync(stack.ApplyApi, eventId, 1)) Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await stack.Database.WaitForCouponsAsync(eventId, expected: 1);
+        return (eventId, closesAt);
     }
 
     /// <summary>
