@@ -31,6 +31,8 @@ var applyapi = builder.AddService<Projects.CouponEvent_ApplyApi>("applyapi")
     .WithCourseRaceCommand(identity, adminClientSecret);
 
 builder.AddService<Projects.CouponEvent_Consumer>("consumer")
+    // Redis only to announce the statuses it changes: not waited for.
+    .WithReference(redis)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(coupondb).WaitFor(coupondb);
 

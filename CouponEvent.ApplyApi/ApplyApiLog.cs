@@ -31,4 +31,7 @@ internal static partial class ApplyApiLog
 
     [LoggerMessage(1009, LogLevel.Warning, "Could not subscribe to event {EventId}'s changes; Redis answers for it until a later try succeeds: {Reason}")]
     public static partial void SoldOutSubscribeFailed(ILogger logger, string eventId, string reason);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Could not subscribe to event {EventId}'s status announcements; held polls look again every CacheFor until a later try succeeds: {Reason}")]
+    public static partial void StatusSubscribeFailed(ILogger logger, string eventId, string reason);
 }

@@ -1,5 +1,6 @@
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
@@ -9,7 +10,7 @@ namespace CouponEvent.Data;
 /// Writes a batch's coupons, and failed events for the applications that cannot become one: the Consumer's batches,
 /// and the coupons reconciliation issues from Redis.
 /// </summary>
-public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource)
+public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource, StatusChanges changes)
 {
     /// <summary>
     /// One transaction: the coupons that fit under each event's quantity (<see cref="CouponIssuer"/>), and a refused
@@ -29,6 +30,7 @@ public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] 
                 CouponIssuer.RefusedReason(application.EventId), traceParentOf(application), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        changes.Announce(applications.Select(a => (a.EventId, a.UserId)));
         return (issued, refused);
     }
 
@@ -37,5 +39,6 @@ public sealed class CouponWriter([FromKeyedServices(DatabaseExtensions.RawSql)] 
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await FailedEventStore.RecordAsync(connection, null, application, FailedEventStatus.Pending, error, traceParent, cancellationToken);
+        changes.Announce([(application.EventId, application.UserId)]);
     }
 }

@@ -12,10 +12,11 @@ namespace CouponEvent.ServiceDefaults;
 /// </summary>
 public static class RedisClientDefaults
 {
-    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder, string connectionName)
+    /// <param name="healthCheck">False for a service whose work goes on without Redis.</param>
+    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder, string connectionName, bool healthCheck = true)
     {
         builder.AddRedisClient(connectionName, Settings, Options);
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(connectionName);
+        if (healthCheck) builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(connectionName);
         return builder;
     }
 

@@ -34,7 +34,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     private readonly ConcurrentDictionary<string, SoldOut> _soldOut = new();
     private readonly ConcurrentDictionary<string, Winners> _winners = new();
     private readonly ConcurrentDictionary<string, byte> _learning = new();
-    private readonly ConcurrentDictionary<string, byte> _subscribed = new();
+    private readonly EventSubscriptions _subscriptions = new(redis, eventId => RedisChannel.Sharded(EventKeys.Changes(eventId)));
     private long _changes;
 
     private sealed record SoldOut(HashSet<string> Winners, DateTimeOffset? ClosesAt);
@@ -168,22 +168,23 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (_soldOut.TryRemove(eventId, out _)) ApplyApiLog.SoldOutForgotten(logger, eventId);
     }
 
-    /// <summary>Subscribes to the event's changes once (sharded pub/sub: on a cluster, on the event's shard).</summary>
+    /// <summary>Subscribes to the event's changes once; false when Redis could not be reached.</summary>
     private async Task<bool> TrySubscribeAsync(string eventId)
     {
-        if (!_subscribed.TryAdd(eventId, 0)) return true;
-        try
-        {
-            // StackExchange.Redis subscribes again by itself after a reconnection, on the slot's new owner after a failover.
-            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Sharded(EventKeys.Changes(eventId)), (_, message) => Forget(message.ToString()));
-            return true;
-        }
-        catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
-        {
-            _subscribed.TryRemove(eventId, out _);
-            ApplyApiLog.SoldOutSubscribeFailed(logger, eventId, ex.Message);
-            return false;
-        }
+        if (await _subscriptions.SubscribeAsync(eventId, message => Forget(message.ToString())) is not { } failure) return true;
+        ApplyApiLog.SoldOutSubscribeFailed(logger, eventId, failure);
+        return false;
+    }
+
+    /// <summary>
+    /// The event settled (its keys left Redis; KnownEvents answers for it): nothing is kept for it here. Not counted in
+    /// <see cref="Changes"/>: a settling is seen every second for a while, and would keep other events from learning.
+    /// </summary>
+    internal async Task ForgetSettledAsync(string eventId)
+    {
+        _winners.TryRemove(eventId, out _);
+        _soldOut.TryRemove(eventId, out _);
+        await _subscriptions.UnsubscribeAsync(eventId);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

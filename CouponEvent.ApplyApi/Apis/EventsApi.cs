@@ -87,11 +87,13 @@ public static class EventsApi
     }
 
     public static Task<Results<Ok<ApplicationStatus>, StatusCodeHttpResult, Problem<StatusProblems>>> GetMyApplication(
-        string eventId, ClaimsPrincipal user, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, CancellationToken cancellationToken) =>
-        GetApplication(eventId, user.FindFirst("sub")!.Value, http, statuses, options, cancellationToken);
+        string eventId, ClaimsPrincipal user, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, TimeProvider time,
+        CancellationToken cancellationToken) =>
+        GetApplication(eventId, user.FindFirst("sub")!.Value, http, statuses, options, time, cancellationToken);
 
     public static async Task<Results<Ok<ApplicationStatus>, StatusCodeHttpResult, Problem<StatusProblems>>> GetApplication(
-        string eventId, string userId, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, CancellationToken cancellationToken)
+        string eventId, string userId, HttpContext http, StatusReader statuses, IOptions<StatusOptions> options, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!EventIds.IsValid(eventId)) return new Problem<StatusProblems>(Problems.InvalidEventId(eventId));
         if (!IdentityContract.IsValidSubject(userId)) return new Problem<StatusProblems>(Problems.InvalidUserId(userId));
@@ -102,11 +104,13 @@ public static class EventsApi
         var wait = StatusPolling.Wait(http.Request, options.Value.MaxWait);
         if (wait > TimeSpan.Zero && StatusPolling.NotModified(http.Request, etag))
         {
-            // Held until the status changes or the wait is over, looking again as often as an answer is reused.
-            var until = DateTimeOffset.UtcNow + wait;
-            while (StatusPolling.NotModified(http.Request, etag) && DateTimeOffset.UtcNow < until)
+            // Held until a change is announced or the wait is over, looking again as often as an answer is reused
+            // (an announcement may be lost).
+            var until = time.GetUtcNow() + wait;
+            while (StatusPolling.NotModified(http.Request, etag) && time.GetUtcNow() < until)
             {
-                await Task.Delay(TimeSpan.FromTicks(Math.Min(options.Value.CacheFor.Ticks, (until - DateTimeOffset.UtcNow).Ticks)), cancellationToken);
+                var left = TimeSpan.FromTicks(Math.Clamp((until - time.GetUtcNow()).Ticks, 0, options.Value.CacheFor.Ticks));
+                await statuses.WaitForChangeAsync(eventId, userId, left, cancellationToken);
                 if (await statuses.ApplicationAsync(eventId, userId, cancellationToken) is not { } now) break;
                 (status, etag) = (now, StatusPolling.ETag(now));
             }

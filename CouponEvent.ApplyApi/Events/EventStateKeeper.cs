@@ -20,6 +20,8 @@ internal sealed partial class EventStateKeeper(
     IServiceScopeFactory scopes,
     EventRecovery recovery,
     KnownEvents known,
+    RememberedAnswers remembered,
+    StatusReader statuses,
     KafkaConsumerLag lag,
     IOptions<EventsOptions> events,
     IOptions<RecoveryOptions> recoveryOptions,
@@ -76,7 +78,14 @@ internal sealed partial class EventStateKeeper(
         var catalog = scope.ServiceProvider.GetRequiredService<EventCatalog>();
         // The live events only: a settled event's keys have left Redis on purpose, and costs nothing here.
         var all = await catalog.ListLiveAsync(cancellationToken);
-        known.Refresh(all, await NewlySettledAsync(catalog, cancellationToken));
+        var newlySettled = await NewlySettledAsync(catalog, cancellationToken);
+        known.Refresh(all, newlySettled);
+        // What this instance keeps per event goes with the event's keys: its answers and its subscriptions.
+        foreach (var (id, _) in newlySettled)
+        {
+            await remembered.ForgetSettledAsync(id);
+            await statuses.ForgetSettledAsync(id);
+        }
 
         var states = await recovery.StatesAsync(all.Select(e => e.Id));
         if (await RevokedAfterRoleChangeAsync(states)) states = await recovery.StatesAsync(all.Select(e => e.Id));

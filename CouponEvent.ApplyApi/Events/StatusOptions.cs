@@ -7,7 +7,7 @@ public sealed class StatusOptions
 {
     /// <summary>
     /// How long an answer read from MySQL is reused, and how often a waiting poll looks again: a coupon row shows as
-    /// <c>issued</c>, and a failed event as <c>retrying</c>, within this.
+    /// <c>issued</c>, and a failed event as <c>retrying</c>, within this, and at once when the change is announced.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(2);

@@ -3,6 +3,7 @@ using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -21,12 +22,24 @@ namespace CouponEvent.ApplyApi.Events;
 /// <c>none</c>: from memory once the event is sold out (<see cref="RememberedAnswers"/>), else one Redis round trip.
 /// A live event's summary is MySQL's row as the state keeper last listed it (every <see cref="RecoveryOptions.CheckInterval"/>)
 /// with Redis's winner count.
+/// An applicant's status change announced by the Consumer or RetryJob (<see cref="StatusChanges"/>) drops their cached
+/// answer and wakes their held polls; the instance subscribes to a live event's announcements at its first status read.
 /// </remarks>
 public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered, IConnectionMultiplexer redis,
-    IServiceScopeFactory scopes, IOptions<StatusOptions> options) : IDisposable
+    IServiceScopeFactory scopes, IOptions<StatusOptions> options, TimeProvider time, ILogger<StatusReader> logger) : IDisposable
 {
     private static readonly TimeSpan IssuedFor = TimeSpan.FromMinutes(10);
     private readonly MemoryCache _read = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheEntries });
+    private readonly EventSubscriptions _subscriptions = new(redis, StatusChanges.Channel);
+    // Guarded by itself: a poll joins and leaves under the lock, an announcement wakes all of an applicant's at once.
+    private readonly Dictionary<(string EventId, string UserId), Waiters> _waiters = [];
+    private long _announced;
+
+    private sealed class Waiters
+    {
+        public readonly TaskCompletionSource Changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Count;
+    }
 
     /// <summary>The applicant's status; null when there is no such event.</summary>
     public async Task<ApplicationStatus?> ApplicationAsync(string eventId, string userId, CancellationToken cancellationToken)
@@ -35,9 +48,30 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         if (_read.TryGetValue((eventId, userId), out ApplicationStatus? read)) return read;
 
         var live = known.SettledReason(eventId) is null;
+        // Before the read: a change announced while it runs is not missed.
+        if (live) await SubscribeAsync(eventId);
         var winner = live ? await IsWinnerAsync(eventId, userId) : null;
         if (winner == false) return new(eventId, userId, ApplicationStatus.None, null);
 
+        // An announcement that lands while MySQL is read may be of a row the read missed: read again, once (the
+        // announcement follows the commit, so the second read sees it), and keep nothing read across one.
+        for (var attempt = 1; ; attempt++)
+        {
+            var announcedBefore = Interlocked.Read(ref _announced);
+            read = await ReadApplicationAsync(eventId, userId, winner, cancellationToken);
+            var announced = Interlocked.Read(ref _announced) != announcedBefore;
+            if (announced && attempt == 1) continue;
+            // Nothing in MySQL while Redis's winners are unverified (or the event brand new) is no answer to keep: the
+            // applicant may be a winner whose state is being rebuilt; the next poll asks again.
+            if (!announced && read.Status != ApplicationStatus.None)
+                _read.Set((eventId, userId), read, Entry(read.Status == ApplicationStatus.Issued ? IssuedFor : options.Value.CacheFor));
+            return read;
+        }
+    }
+
+    /// <summary>The applicant's coupon or failed event in MySQL; <paramref name="winner"/>: what Redis said, null when it cannot tell.</summary>
+    private async Task<ApplicationStatus> ReadApplicationAsync(string eventId, string userId, bool? winner, CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>();
         var issuedAt = await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId && c.UserId == userId)
@@ -52,9 +86,36 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
             // A winner whose row is on its way; while Redis's state is being rebuilt, not known to be one.
             : winner == true ? ApplicationStatus.Accepted
             : ApplicationStatus.None;
-        read = new(eventId, userId, status, issuedAt);
-        _read.Set((eventId, userId), read, Entry(status == ApplicationStatus.Issued ? IssuedFor : options.Value.CacheFor));
-        return read;
+        return new(eventId, userId, status, issuedAt);
+    }
+
+    /// <summary>
+    /// Waits until a change of the applicant's status is announced, or <paramref name="atMost"/> is over (an announcement
+    /// may be lost: the caller looks again anyway).
+    /// </summary>
+    public async Task WaitForChangeAsync(string eventId, string userId, TimeSpan atMost, CancellationToken cancellationToken)
+    {
+        var key = (eventId, userId);
+        Waiters waiters;
+        lock (_waiters)
+        {
+            if (!_waiters.TryGetValue(key, out waiters!)) _waiters[key] = waiters = new();
+            waiters.Count++;
+        }
+        try
+        {
+            await waiters.Changed.Task.WaitAsync(atMost, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            lock (_waiters)
+            {
+                if (_waiters.TryGetValue(key, out var current) && current == waiters && --waiters.Count == 0) _waiters.Remove(key);
+            }
+        }
     }
 
     /// <summary>The event's summary; null when there is no such event.</summary>
@@ -91,6 +152,28 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         read = await scope.ServiceProvider.GetRequiredService<EventCatalog>().FindAsync(eventId, cancellationToken);
         _read.Set(eventId, read, Entry(options.Value.CacheFor));
         return read;
+    }
+
+    /// <summary>Subscribes to the event's status announcements once; failing that, answers expire after CacheFor as before.</summary>
+    private async Task SubscribeAsync(string eventId)
+    {
+        if (await _subscriptions.SubscribeAsync(eventId, message => Changed(eventId, StatusChanges.UserIds(message))) is { } failure)
+            ApplyApiLog.StatusSubscribeFailed(logger, eventId, failure);
+    }
+
+    /// <summary>The event settled: no status of it changes any more.</summary>
+    public Task ForgetSettledAsync(string eventId) => _subscriptions.UnsubscribeAsync(eventId);
+
+    private void Changed(string eventId, string[] userIds)
+    {
+        Interlocked.Increment(ref _announced);
+        foreach (var userId in userIds)
+        {
+            _read.Remove((eventId, userId));
+            Waiters? waiters;
+            lock (_waiters) _waiters.Remove((eventId, userId), out waiters);
+            waiters?.Changed.TrySetResult();
+        }
     }
 
     private static MemoryCacheEntryOptions Entry(TimeSpan expiresAfter) => new() { Size = 1, AbsoluteExpirationRelativeToNow = expiresAfter };

@@ -1,6 +1,8 @@
 using CouponEvent.Consumer.Issuing;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Redis;
+using CouponEvent.ServiceDefaults;
 
 namespace CouponEvent.Consumer.Extensions;
 
@@ -14,9 +16,12 @@ internal static class Extensions
         builder.Services.AddSingleton(builder.GetKafkaConsumerConfig(ConnectionNames.Kafka));
         // For the dead-letter topic.
         builder.AddKafkaProducer(ConnectionNames.Kafka);
+        // Only to announce the statuses it changes (StatusChanges): coupons are written whether Redis answers or not.
+        builder.AddRedis(ConnectionNames.Redis, healthCheck: false);
 
         builder.Services.AddOptions<ConsumerOptions>().BindConfiguration("Consumer").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StatusChanges>();
         builder.Services.AddSingleton<CouponWriter>();
         builder.Services.AddHostedService<CouponConsumer>();
     }

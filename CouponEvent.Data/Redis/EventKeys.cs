@@ -83,4 +83,11 @@ public static class EventKeys
     /// script that made the change; ApplyApi instances drop what they cached about the event.
     /// </summary>
     public static string Changes(string eventId) => $"coupon:{{{eventId}}}:changes";
+
+    /// <summary>
+    /// Sharded pub/sub channel on which the Consumer and RetryJob announce the applicants whose status they just changed
+    /// in MySQL (a coupon row, a failed or refused application); <see cref="StatusChanges"/> writes and reads its messages.
+    /// ApplyApi instances answer those applicants' held status polls at once.
+    /// </summary>
+    public static string Statuses(string eventId) => $"coupon:{{{eventId}}}:statuses";
 }

@@ -1,5 +1,6 @@
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
+using CouponEvent.Data.Redis;
 using CouponEvent.RetryJob.Reconciling;
 using CouponEvent.RetryJob.Retrying;
 using CouponEvent.ServiceDefaults;
@@ -17,6 +18,7 @@ internal static class Extensions
 
         builder.Services.AddOptions<RetryOptions>().BindConfiguration("Retry").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StatusChanges>();
         builder.Services.AddSingleton<FailedEventRetrier>();
         builder.Services.AddHostedService<RetryWorker>();
 

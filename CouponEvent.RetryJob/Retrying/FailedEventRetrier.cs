@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CouponEvent.Data;
 using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
+using CouponEvent.Data.Redis;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 
@@ -13,7 +14,8 @@ namespace CouponEvent.RetryJob.Retrying;
 /// A replica that dies mid-round rolls back: its rows become claimable again, and a coupon already written
 /// stays unique through the (event_id, user_id) key.
 /// </summary>
-public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource, IOptions<RetryOptions> options, ILogger<FailedEventRetrier> logger)
+public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtensions.RawSql)] MySqlDataSource dataSource, StatusChanges changes,
+    IOptions<RetryOptions> options, ILogger<FailedEventRetrier> logger)
 {
     /// <returns>How many rows were claimed.</returns>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -23,6 +25,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         await using var transaction = await connection.BeginTransactionAsync(CouponIssuer.Isolation, cancellationToken);
 
         var claimed = await FailedEventStore.ClaimDueAsync(connection, transaction, settings.BatchSize, cancellationToken);
+        var decided = new List<(string EventId, string UserId)>();
         // Every event this round writes to, locked now and in id order, as the Consumer does: no deadlock between them.
         await CouponIssuer.LockEventsAsync(connection, transaction, claimed.Select(r => r.EventId), cancellationToken);
 
@@ -46,6 +49,7 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
                     await FailedEventStore.ResolveAsync(connection, transaction, row.Id, cancellationToken);
                     LogIssued(logger, row.ApplicationId, row.EventId, row.UserId, attempts);
                 }
+                decided.Add((row.EventId, row.UserId));
                 RetryJobTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("result", result));
                 span?.SetTag("coupon.retry.result", result);
             }
@@ -65,6 +69,8 @@ public sealed partial class FailedEventRetrier([FromKeyedServices(DatabaseExtens
         }
 
         await transaction.CommitAsync(cancellationToken);
+        // Retrying became issued or refused; a rescheduled or parked application is still retrying.
+        changes.Announce(decided);
         return claimed.Count;
     }
 

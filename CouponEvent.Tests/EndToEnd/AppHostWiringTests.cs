@@ -21,7 +21,7 @@ public sealed class AppHostWiringTests(StackFixture stack)
             .OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference" && r.Resource is IResourceWithConnectionString).Select(r => r.Resource.Name).Order().ToArray();
 
         Assert.Equal(["coupondb", "kafka", "redis"], References("applyapi"));
-        Assert.Equal(["coupondb", "kafka"], References("consumer"));
+        Assert.Equal(["coupondb", "kafka", "redis"], References("consumer"));
         Assert.Equal(["coupondb", "kafka", "redis"], References("retryjob"));
     }
 

@@ -81,7 +81,7 @@ public sealed class ReconciliationTests(StackFixture stack)
         // at least): a consumer that far behind.
         var behind = new KafkaConsumerLag(stack.KafkaBootstrapServers, $"behind-{Guid.NewGuid():N}", Topics.CouponCreate);
         await using var rawSql = new MySqlDataSource(stack.MySqlConnectionString);
-        Reconciler Reconciler() => new(db, new CouponWriter(rawSql), redis, behind, Options.Create(new ReconciliationOptions()), TimeProvider.System, NullLogger<Reconciler>.Instance);
+        Reconciler Reconciler() => new(db, new CouponWriter(rawSql, new StatusChanges(redis)), redis, behind, Options.Create(new ReconciliationOptions()), TimeProvider.System, NullLogger<Reconciler>.Instance);
 
         var round = await Reconciler().ReconcileAsync(e, thorough: false, CancellationToken.None);
         Assert.Equal(("consumer-lagging", 2L, 1L, 0L), (round.Status, round.Admitted, round.Issued, round.Unissued));

@@ -26,13 +26,19 @@ public sealed class SettlingTests(StackFixture stack)
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         }
         await stack.Database.WaitForCouponsAsync(eventId, expected: 3);
+        // While it is live, ApplyApi listens to its announcements: once it answers "sold out" from memory, and once it
+        // has answered a status.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        Assert.Equal(HttpStatusCode.Gone, await NewcomerAnswerAsync(stack.ApplyApi, eventId));
+        using (await stack.Applicants.StatusAsync(stack.ApplyApi, eventId, Applicants.Subject(1))) { }
+        var channels = new[] { EventKeys.Changes(eventId), EventKeys.Statuses(eventId) };
+        foreach (var channel in channels) await Eventually.HoldsAsync(async () => await SubscribersAsync(redis, channel) > 0);
 
         var settled = await WaitForSettledAsync(eventId);
         Assert.Equal(SettledReasons.SoldOut, settled.Reason);
         var lastCoupon = await stack.Database.DateTimeAsync("SELECT MAX(issued_at) FROM coupons WHERE event_id = @e", eventId);
         Assert.True(settled.At - lastCoupon >= StackFixture.SettleAfter, $"settled {settled.At - lastCoupon} after its last coupon");
 
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         Assert.Equal(0, await redis.GetDatabase().KeyExistsAsync(EventKeys.State(eventId)));
 
         // Every replica answers from what it knows of settled events and MySQL, never with a fresh admission.
@@ -45,6 +51,8 @@ public sealed class SettlingTests(StackFixture stack)
             using var status = await stack.Applicants.StatusAsync(replica, eventId, Applicants.Subject(2));
             Assert.Equal("issued", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         }
+        // And no longer listens to its announcements: subscriptions follow the live events.
+        foreach (var channel in channels) await Eventually.HoldsAsync(async () => await SubscribersAsync(redis, channel) == 0);
         var summary = await stack.ApplyApi.GetFromJsonAsync<JsonElement>($"/api/events/{eventId}");
         Assert.Equal(3, summary.GetProperty("admitted").GetInt64());
         Assert.Equal(0, summary.GetProperty("remaining").GetInt64());
@@ -203,4 +211,8 @@ public sealed class SettlingTests(StackFixture stack)
 
     private Task<string?> ReportStatusAsync(string eventId) =>
         stack.Database.StringAsync("SELECT status FROM reconciliation_reports WHERE event_id = @e", eventId);
+
+    /// <summary>How many clients Redis counts subscribed to a sharded channel.</summary>
+    private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel) =>
+        (long)((RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "SHARDNUMSUB", channel))!)[1];
 }

@@ -4,7 +4,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Confluent.Kafka;
 using CouponEvent.ApplyApi.Events;
+using CouponEvent.Data.Messages;
 using CouponEvent.Data.Model;
 using CouponEvent.Data.Redis;
 using CouponEvent.Tests.Infrastructure;
@@ -16,7 +18,7 @@ namespace CouponEvent.Tests.Integration;
 /// <summary>
 /// Status polls kept off MySQL: each status answered right, with the MySQL commands each answer cost counted (the
 /// MySqlConnector activities in the request's own trace, in an ApplyApi in this process); an unchanged status is 304;
-/// a poll held with <c>Prefer: wait</c> is answered when the status changes.
+/// a poll held with <c>Prefer: wait</c> is answered when the status changes, at once when the change is announced.
 /// </summary>
 [Collection("stack")]
 public sealed class StatusTests : IAsyncLifetime
@@ -148,11 +150,68 @@ public sealed class StatusTests : IAsyncLifetime
         Assert.True(held.Elapsed < TimeSpan.FromSeconds(1) + 2 * CacheFor + TimeSpan.FromSeconds(1), $"answered {held.Elapsed} after it was sent");
     }
 
+    [Fact]
+    public async Task Held_polls_are_answered_when_the_Consumer_the_retry_or_reconciliation_announces_the_coupon_not_when_the_answer_expires()
+    {
+        // Answers reused for a minute, polls held for 25 s: only an announcement can end them with the change.
+        await using var factory = new ApplyApiFactory(stack, web => web.UseSetting("Status:CacheFor", "00:01:00"));
+        using var api = factory.CreateClient();
+        var eventId = await CreateKnownEventAsync(quantity: 10, factory);
+        // User 8 is admitted and its message is still to be published; user 9's failed event is retried in 5 s.
+        var applicationId = await PlantWinnerAsync(eventId, 8);
+        await stack.Database.InsertFailedEventsAsync(eventId, [(9L, await PlantWinnerAsync(eventId, 9))], dueIn: TimeSpan.FromSeconds(5));
+
+        // User 10's publish outcome was unknown (a pending mark): accepted, until reconciliation issues it after its grace.
+        var pending = await PlantWinnerAsync(eventId, 10);
+        await _redis.GetDatabase().HashSetAsync(EventKeys.Pending(eventId), Applicants.Subject(10), pending.ToString("N"));
+
+        // Each status read once (and kept for a minute), then polled with its ETag, held.
+        async Task<EntityTagHeaderValue> ReadAsync(long user, string was)
+        {
+            // Within a second of its creation, an instance may not have verified the event's Redis state yet: until
+            // then a winner reads as none (and that answer is not kept).
+            using var first = await Eventually.ReturnsAsync(async () => (await SendAsync(eventId, user, client: api)).Response,
+                r => Status(r) == was, TimeSpan.FromSeconds(5));
+            return first.Headers.ETag!;
+        }
+        async Task<(HttpResponseMessage Response, string? Status)> HeldAsync(long user, EntityTagHeaderValue etag)
+        {
+            var (held, _) = await SendAsync(eventId, user, r =>
+            {
+                r.Headers.IfNoneMatch.Add(etag);
+                r.Headers.Add("Prefer", "wait=25");
+            }, api);
+            return (held, held.StatusCode == HttpStatusCode.OK ? Status(held) : null);
+        }
+        var consumer = HeldAsync(8, await ReadAsync(8, "accepted"));
+        var retryJob = HeldAsync(9, await ReadAsync(9, "retrying"));
+        var reconciliation = HeldAsync(10, await ReadAsync(10, "accepted"));
+
+        var application = CouponApplication.Create(applicationId, eventId, Applicants.Subject(8), DateTimeOffset.UtcNow);
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = stack.KafkaBootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(Topics.CouponCreate, new Message<string, byte[]> { Key = application.Key, Value = application.ToUtf8Json() });
+        }
+
+        foreach (var (poll, who) in new[] { (consumer, "the Consumer's coupon"), (retryJob, "the retried coupon"), (reconciliation, "the reconciled coupon") })
+        {
+            var (response, status) = await poll;
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{who}: {(int)response.StatusCode} at the end of the wait");
+            Assert.Equal("issued", status);
+        }
+    }
+
+    private static string? Status(HttpResponseMessage response)
+    {
+        using var body = JsonDocument.Parse(response.Content.ReadAsStream());
+        return body.RootElement.GetProperty("status").GetString();
+    }
+
     /// <summary>An event, once this ApplyApi has listed it (as every instance does within a second): no read of it is a first.</summary>
-    private async Task<string> CreateKnownEventAsync(int quantity)
+    private async Task<string> CreateKnownEventAsync(int quantity, ApplyApiFactory? factory = null)
     {
         var eventId = await stack.CreateEventAsync(quantity);
-        var known = _factory.Services.GetRequiredService<KnownEvents>();
+        var known = (factory ?? _factory).Services.GetRequiredService<KnownEvents>();
         await Eventually.HoldsAsync(() => Task.FromResult(known.Contains(eventId)));
         return eventId;
     }
@@ -165,14 +224,15 @@ public sealed class StatusTests : IAsyncLifetime
     }
 
     /// <summary>GET .../applications/me as the user, in a trace of its own: the MySQL commands it cost are those in that trace.</summary>
-    private async Task<(HttpResponseMessage Response, int MySql)> SendAsync(string eventId, long user, Action<HttpRequestMessage>? configure = null)
+    private async Task<(HttpResponseMessage Response, int MySql)> SendAsync(string eventId, long user, Action<HttpRequestMessage>? configure = null,
+        HttpClient? client = null)
     {
         var traceId = ActivityTraceId.CreateRandom();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/events/{eventId}/applications/me");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await stack.Applicants.TokenAsync(Applicants.Subject(user)));
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
         configure?.Invoke(request);
-        var response = await _api.SendAsync(request);
+        var response = await (client ?? _api).SendAsync(request);
         return (response, _mySqlCommands.GetValueOrDefault(traceId));
     }
 

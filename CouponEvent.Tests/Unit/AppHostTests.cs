@@ -127,7 +127,7 @@ public sealed class AppHostTests
             Assert.Equal($"docker.io/{KafkaBuilderExtensions.KafkaImage}:{KafkaBuilderExtensions.KafkaTag}", Text("kafka", "image"));
             Assert.Contains("\"/var/lib/mysql\"", Text("mysql", "volumes"));
             Assert.Equal("{mysql.connectionString};Database=coupondb", Text("coupondb", "connectionString"));
-            foreach (var service in new[] { "applyapi", "retryjob" })
+            foreach (var service in new[] { "applyapi", "consumer", "retryjob" })
             {
                 Assert.Equal("project.v0", Text(service, "type"));
                 Assert.Equal("{redis.connectionString}", resources.GetProperty(service).GetProperty("env").GetProperty("ConnectionStrings__redis").GetString());
