@@ -61,7 +61,7 @@ public sealed class TraceTests(StackFixture stack)
             .Any(s => s.Source.Name == "MySqlConnector" && s.ParentSpanId == batch.SpanId)), TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>The Consumer in the test process, wired to the stack's Kafka and MySQL, with its own consumer group.</summary>
+    /// <summary>The Consumer in the test process, wired to the stack's Kafka, MySQL and Redis, with its own consumer group.</summary>
     private sealed class ConsumerFactory(StackFixture stack, Spans spans) : WebApplicationFactory<CouponEvent.Consumer.Issuing.CouponConsumer>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -69,6 +69,7 @@ public sealed class TraceTests(StackFixture stack)
             builder.UseEnvironment("Development");
             builder.UseSetting("ConnectionStrings:kafka", stack.KafkaBootstrapServers);
             builder.UseSetting("ConnectionStrings:coupondb", stack.MySqlConnectionString);
+            builder.UseSetting("ConnectionStrings:redis", stack.RedisConnectionString);
             builder.UseSetting("Consumer:GroupId", $"trace-test-{Guid.NewGuid():N}");
             builder.UseSetting("Kafka:Consumer:auto.offset.reset", "latest");
             builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
