@@ -2,7 +2,8 @@
 # Status polls against the trivial endpoint in one run (issue 31): 2,000 applicants race for 100 coupons, then their
 # own statuses are read at random (64 connections): the losers', the winners' (issued), and everyone's, each beside
 # the trivial endpoint and the sold-out answer, with MariaDB's CPU during each storm. Then the time from the first
-# request to the last coupon row of a race, alone and with 64 connections polling statuses all along.
+# request to the last coupon row of a race: alone; with 64 connections polling statuses at full speed all along; and
+# with 64 connections following each winner's status as the README tells a client to (If-None-Match, Prefer: wait).
 # Writes status.md to --out (bench/results).
 # Usage: bench/status.sh [--quick] [--out DIR]
 set -euo pipefail
@@ -15,8 +16,10 @@ if $quick; then duration=4s race_users=10000 race_quantity=1000; else duration=1
 build_release Trivial Harness
 start_trivial
 start_stack
-mint_tokens 2000
-all=$TOKENS
+# One set of tokens for everything: the first 2,000 poll, and every race's users are the first N (each race a new event).
+mint_tokens "$race_users"
+all=$work/all
+head -2000 "$TOKENS" >"$all"
 api=$(tr '\0' '\n' <"/proc/$(pid_of applyapi)/environ" | sed -n 's/^ASPNETCORE_URLS=//p' | cut -d';' -f1 | sed 's/localhost/127.0.0.1/')
 
 create() { curl -sf -o /dev/null -X POST "$api/api/events" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"id\":\"$1\",\"name\":\"$1\",\"quantity\":$2}"; }
@@ -55,20 +58,24 @@ row "status of losers (none)" "$api" status.lua EVENT=bench-status TOKENS="$work
 row "status of winners (issued)" "$api" status.lua EVENT=bench-status TOKENS="$work/winners"
 row "status of all 2,000 at random" "$api" status.lua EVENT=bench-status TOKENS="$all"
 
-# The race, alone and with pollers reading statuses all along (the 2,000 above, at random).
-race() { harness race --api "$api" --token "$token" --issuer "$issuer" --users "$race_users" --quantity "$race_quantity" --connections 64; }
+# The race, alone, with pollers reading statuses at full speed all along (the 2,000 above, at random), and with its
+# winners' statuses followed.
+race() { harness race --api "$api" --token "$token" --tokens "$TOKENS" --users "$race_users" --quantity "$race_quantity" --connections 64 "$@"; }
 alone=$(race) || { echo "$alone"; exit 1; }
-wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 &
+EVENT=bench-status TOKENS=$all wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 &
 pollers=$!
-export EVENT=bench-status TOKENS=$all
 sleep 2
 polled=$(race) || { echo "$polled"; exit 1; }
 kill "$pollers" 2>/dev/null || true
+followed=$(race --followers 64) || { echo "$followed"; exit 1; }
+last_row() { sed -nE 's/.* last_row_s=([0-9.]+) .*/\1/p' <<<"$1"; }
+vs_alone() { awk -v a="$(last_row "$alone")" -v b="$(last_row "$1")" 'BEGIN{printf "%+.0f %%", 100*(b-a)/a}'; }
 {
   echo
   echo "Race of $race_users users for $race_quantity coupons, 64 connections, first request to last coupon row:"
   echo "- alone: $(sed -E 's/^RACE //' <<<"$alone")"
-  echo "- with 64 connections polling statuses all along: $(sed -E 's/^RACE //' <<<"$polled")"
+  echo "- with 64 connections polling statuses at full speed all along ($(vs_alone "$polled")): $(sed -E 's/^RACE //' <<<"$polled")"
+  echo "- with 64 connections following each winner's status (If-None-Match, Prefer: wait=30) ($(vs_alone "$followed")): $(sed -E 's/^RACE //' <<<"$followed")"
 } >>"$work/status.md"
 cp "$work/status.md" "$out/status.md"
 cat "$out/status.md"

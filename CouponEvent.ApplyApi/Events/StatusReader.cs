@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CouponEvent.ApplyApi.Admission;
 using CouponEvent.ApplyApi.Model;
 using CouponEvent.Data;
@@ -33,7 +34,8 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
     private readonly EventSubscriptions _subscriptions = new(redis, StatusChanges.Channel);
     // Guarded by itself: a poll joins and leaves under the lock, an announcement wakes all of an applicant's at once.
     private readonly Dictionary<(string EventId, string UserId), Waiters> _waiters = [];
-    private long _announced;
+    // Per live event, how many announcements arrived: a read that one overtook is read again (dropped when it settles).
+    private readonly ConcurrentDictionary<string, long> _announced = new();
 
     private sealed class Waiters
     {
@@ -57,9 +59,9 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         // announcement follows the commit, so the second read sees it), and keep nothing read across one.
         for (var attempt = 1; ; attempt++)
         {
-            var announcedBefore = Interlocked.Read(ref _announced);
+            var announcedBefore = _announced.GetValueOrDefault(eventId);
             read = await ReadApplicationAsync(eventId, userId, winner, cancellationToken);
-            var announced = Interlocked.Read(ref _announced) != announcedBefore;
+            var announced = _announced.GetValueOrDefault(eventId) != announcedBefore;
             if (announced && attempt == 1) continue;
             // Nothing in MySQL while Redis's winners are unverified (or the event brand new) is no answer to keep: the
             // applicant may be a winner whose state is being rebuilt; the next poll asks again.
@@ -162,11 +164,15 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
     }
 
     /// <summary>The event settled: no status of it changes any more.</summary>
-    public Task ForgetSettledAsync(string eventId) => _subscriptions.UnsubscribeAsync(eventId);
+    public async Task ForgetSettledAsync(string eventId)
+    {
+        await _subscriptions.UnsubscribeAsync(eventId);
+        _announced.TryRemove(eventId, out _);
+    }
 
     private void Changed(string eventId, string[] userIds)
     {
-        Interlocked.Increment(ref _announced);
+        _announced.AddOrUpdate(eventId, 1, (_, count) => count + 1);
         foreach (var userId in userIds)
         {
             _read.Remove((eventId, userId));

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using CouponEvent.ApplyApi.Events;
@@ -145,7 +144,7 @@ public sealed class StatusTests : IAsyncLifetime
         await InsertCouponAsync(eventId, 7, applicationId);
         var (changed, _) = await poll;
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        Assert.Equal("issued", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("issued", Status(changed));
         Assert.Equal("wait=20", changed.Headers.GetValues("Preference-Applied").Single());
         Assert.True(held.Elapsed < TimeSpan.FromSeconds(1) + 2 * CacheFor + TimeSpan.FromSeconds(1), $"answered {held.Elapsed} after it was sent");
     }
@@ -220,7 +219,7 @@ public sealed class StatusTests : IAsyncLifetime
     {
         var (response, mySql) = await SendAsync(eventId, user);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()!, mySql);
+        return (Status(response)!, mySql);
     }
 
     /// <summary>GET .../applications/me as the user, in a trace of its own: the MySQL commands it cost are those in that trace.</summary>

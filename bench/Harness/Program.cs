@@ -4,9 +4,12 @@
 //   validate --issuer URL [--count N]
 //            What one applicant token costs: N (20,000) validations of one token as JwtBearer makes them
 //            (JsonWebTokenHandler, the issuer's published keys) and N reads of its claimed subject; µs each.
-//   race     --api URL --token TOKEN --issuer URL --users N --quantity Q [--connections C]
-//            N distinct users, each with its own token (minted first, not timed), race for Q coupons over HTTP;
-//            reports the seconds from the first request to the last coupon row.
+//   race     --api URL --token TOKEN --issuer URL|--tokens FILE --users N --quantity Q [--connections C] [--followers F]
+//            N distinct users, each with its own token (minted first, not timed, or the first N lines of a tokens
+//            FILE), race for Q coupons over HTTP;
+//            reports the seconds from the first request to the last coupon row. With F followers, each 202's
+//            applicant then polls its status as the README says (If-None-Match, Prefer: wait=30) until it is issued,
+//            F at a time; reports their requests and when the last one saw its coupon.
 //   events   --api URL --token TOKEN --count N --prefix P [--closes-in SECONDS]
 //            N events of 10 coupons (ids P-1..P-N), closing SECONDS (5) from now, created 16 at a time through the admin API.
 //   issuance --api URL --token TOKEN --kafka HOST:PORT --quantity N [--backlog B]
@@ -164,6 +167,13 @@ internal static class Tokens
         return tokens;
     }
 
+    /// <summary>Users 1..<paramref name="count"/>'s tokens from a file the tokens command wrote (index 0 unused, as minted).</summary>
+    public static string?[] Read(string file, int count)
+    {
+        string?[] tokens = [null, .. File.ReadLines(file).Take(count)];
+        return tokens.Length == count + 1 ? tokens : throw new ArgumentException($"{file} holds fewer than {count} tokens.");
+    }
+
     public static async Task<int> RunAsync(Options options)
     {
         var clock = Stopwatch.StartNew();
@@ -233,7 +243,7 @@ internal static class Race
         var api = new Api(options["api"], options["token"]);
         int users = options.Int("users"), quantity = options.Int("quantity"), connections = options.Int("connections", 64);
         var eventId = await api.CreateEventAsync("race", quantity);
-        var tokens = await Tokens.MintAsync(options["issuer"], users);
+        var tokens = options.Optional("tokens") is { } file ? Tokens.Read(file, users) : await Tokens.MintAsync(options["issuer"], users);
 
         var statuses = new int[600];
         var next = 0;
@@ -241,6 +251,8 @@ internal static class Race
         // The coupon rows are watched while the race runs: the last row usually lands long before the last loser is
         // answered, and each moment is a figure of its own.
         var rows = api.WaitForRowsAsync(eventId, quantity, clock, TimeSpan.FromMinutes(5));
+        var winners = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        var followers = Follow(api.Client, eventId, tokens, winners.Reader, options.Int("followers", 0), clock);
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
             int user;
@@ -248,16 +260,60 @@ internal static class Race
             {
                 using var response = await Application.PostAsync(api.Client, $"/api/events/{eventId}/applications", user, tokens[user]);
                 Interlocked.Increment(ref statuses[(int)response.StatusCode]);
+                if (response.StatusCode == HttpStatusCode.Accepted) winners.Writer.TryWrite(user);
             }
         }));
+        winners.Writer.Complete();
         var answered = clock.Elapsed;
         var (_, last) = await rows;
+        var (polls, followed, lastSeen) = await followers;
 
         var counts = string.Join(" ", statuses.Select((n, status) => (n, status)).Where(x => x.n > 0).Select(x => $"{x.status}:{x.n}"));
         var issued = await api.IssuedAsync(eventId);
+        var following = followed > 0 ? $" followed={followed} status_polls={polls} last_seen_issued_s={lastSeen.TotalSeconds:F2}" : "";
         Console.WriteLine($"RACE users={users} quantity={quantity} connections={connections} answered_s={answered.TotalSeconds:F2} " +
-                          $"requests_per_s={users / answered.TotalSeconds:F0} last_row_s={last.TotalSeconds:F2} issued={issued} statuses={counts}");
-        return statuses[202] == quantity && issued == quantity ? 0 : 1;
+                          $"requests_per_s={users / answered.TotalSeconds:F0} last_row_s={last.TotalSeconds:F2} issued={issued} statuses={counts}{following}");
+        return statuses[202] == quantity && issued == quantity && (followed == 0 || followed == quantity) ? 0 : 1;
+    }
+
+    /// <summary>Each winner's status polled as a well-behaved client does, until it reads issued; count of requests.</summary>
+    private static async Task<(int Polls, int Followed, TimeSpan LastSeen)> Follow(
+        HttpClient client, string eventId, string?[] tokens, System.Threading.Channels.ChannelReader<int> winners, int followers, Stopwatch clock)
+    {
+        int polls = 0, followed = 0;
+        long lastSeen = 0;
+        await Task.WhenAll(Enumerable.Range(0, followers).Select(async _ =>
+        {
+            await foreach (var user in winners.ReadAllAsync())
+            {
+                var etag = "\"accepted\"";
+                while (true)
+                {
+                    Interlocked.Increment(ref polls);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/events/{eventId}/applications/me");
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[user]);
+                    request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+                    request.Headers.TryAddWithoutValidation("Prefer", "wait=30");
+                    using var response = await client.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.NotModified) continue;
+                    if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"A status poll answered {(int)response.StatusCode}.");
+                    var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+                    if (status == "issued") break;
+                    etag = response.Headers.ETag?.Tag ?? etag;
+                }
+                Interlocked.Increment(ref followed);
+                InterlockedMax(ref lastSeen, clock.ElapsedTicks);
+            }
+        }));
+        return (polls, followed, TimeSpan.FromSeconds((double)lastSeen / Stopwatch.Frequency));
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+        }
     }
 }
 
