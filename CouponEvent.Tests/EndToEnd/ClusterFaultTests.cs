@@ -31,6 +31,9 @@ public sealed class ClusterFaultTests(ClusterStackFixture stack, ITestOutputHelp
         ApplyApiKilled,
     }
 
+    /// <summary>The AppHost's resources for the cluster's six redis-server nodes.</summary>
+    private static readonly string[] RedisNodes = [.. Enumerable.Range(1, 6).Select(i => $"redis-{i}")];
+
     [Theory]
     [InlineData(Fault.RedisPrimaryKilled, 1000, 100)]
     [InlineData(Fault.RedisPrimaryKilled, 6667, 1667)]
@@ -44,6 +47,7 @@ public sealed class ClusterFaultTests(ClusterStackFixture stack, ITestOutputHelp
     [InlineData(Fault.ApplyApiKilled, 6667, 1667)]
     public async Task The_invariant_holds_for_each_event_on_each_shard(Fault fault, int users, int quantity)
     {
+        await ClusterHealthyAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"{stack.RedisConnectionString},allowAdmin=true");
         var events = await EventsOnEveryShardAsync(redis, quantity);
         var everyone = Enumerable.Range(1, users).Select(i => (long)i).ToList();
@@ -123,6 +127,14 @@ public sealed class ClusterFaultTests(ClusterStackFixture stack, ITestOutputHelp
         }
     }
 
+    /// <summary>Every node counts the cluster whole again (<c>cluster_state:ok</c>): an earlier case's fault is over.</summary>
+    private Task ClusterHealthyAsync() => Eventually.HoldsAsync(async () =>
+    {
+        foreach (var node in RedisNodes)
+            if (!(await CliAsync(node, "CLUSTER", "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal)) return false;
+        return true;
+    }, TimeSpan.FromSeconds(90));
+
     /// <summary>Creates events until one lives on each primary (its keys' slot, from the {eventId} hash tag); the first is struck.</summary>
     private async Task<List<string>> EventsOnEveryShardAsync(ConnectionMultiplexer redis, int quantity)
     {
@@ -149,7 +161,7 @@ public sealed class ClusterFaultTests(ClusterStackFixture stack, ITestOutputHelp
     private string NodeAt(EndPoint endpoint)
     {
         var port = ((IPEndPoint)endpoint).Port;
-        return Enumerable.Range(1, 6).Select(i => $"redis-{i}")
+        return RedisNodes
             .Single(name => stack.Resources.Get<RedisServerResource>(name).PrimaryEndpoint.Port == port);
     }
 
