@@ -172,7 +172,8 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
 
     private void Changed(string eventId, string[] userIds)
     {
-        _announced.AddOrUpdate(eventId, 1, (_, count) => count + 1);
+        // Not for an event settled meanwhile (an announcement in flight as it was forgotten): its counter stays dropped.
+        if (known.SettledReason(eventId) is null) _announced.AddOrUpdate(eventId, 1, (_, count) => count + 1);
         foreach (var userId in userIds)
         {
             _read.Remove((eventId, userId));

@@ -67,7 +67,8 @@ public sealed class Race(List<HttpClient> clients, string eventId, Applicants ap
             if (problem.GetProperty("type").GetString() == ProblemTypes.OutcomeUnknown.Uri) AmbiguousUsers[user] = true;
             return null;
         }
-        catch (HttpRequestException ex)
+        // A SocketException comes unwrapped when the replica dies between accepting the connection and the request.
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException)
         {
             NoAnswerReasons.AddOrUpdate(ex.InnerException?.Message ?? ex.Message, 1, (_, n) => n + 1);
             // The replica died with the request: it may have admitted and published it.
