@@ -1,8 +1,2 @@
 -- wrk script: GET the path given on the command line (the trivial endpoint), with the same summary line.
-function done(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  io.write(string.format("RESULT %.0f %.2f %.2f %.2f %d %d\n",
-    summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "result.lua")

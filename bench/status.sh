@@ -2,8 +2,9 @@
 # Status polls against the trivial endpoint in one run (issue 31): 2,000 applicants race for 100 coupons, then their
 # own statuses are read at random (64 connections): the losers', the winners' (issued), and everyone's, each beside
 # the trivial endpoint and the sold-out answer, with MariaDB's CPU during each storm. Then the time from the first
-# request to the last coupon row of a race: alone; with 64 connections polling statuses at full speed all along; and
-# with 64 connections following each winner's status as the README tells a client to (If-None-Match, Prefer: wait).
+# request to the last coupon row of a race: alone; with 64 connections polling statuses at full speed all along; with
+# 64 on the trivial endpoint instead (the floor any full-speed load sets on shared cores); and with 64 connections
+# following each winner's status as the README tells a client to (If-None-Match, Prefer: wait).
 # Writes status.md to --out (bench/results).
 # Usage: bench/status.sh [--quick] [--out DIR]
 set -euo pipefail
@@ -58,14 +59,20 @@ row "status of losers (none)" "$api" status.lua EVENT=bench-status TOKENS="$work
 row "status of winners (issued)" "$api" status.lua EVENT=bench-status TOKENS="$work/winners"
 row "status of all 2,000 at random" "$api" status.lua EVENT=bench-status TOKENS="$all"
 
-# The race, alone, with pollers reading statuses at full speed all along (the 2,000 above, at random), and with its
-# winners' statuses followed.
+# The race, alone; with pollers reading statuses at full speed all along (the 2,000 above, at random); with as many
+# connections on the trivial endpoint instead; and with its winners' statuses followed.
 race() { harness race --api "$api" --token "$token" --tokens "$TOKENS" --users "$race_users" --quantity "$race_quantity" --connections 64 "$@"; }
 alone=$(race) || { echo "$alone"; exit 1; }
 EVENT=bench-status TOKENS=$all wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 &
 pollers=$!
 sleep 2
 polled=$(race) || { echo "$polled"; exit 1; }
+kill "$pollers" 2>/dev/null || true
+# The same load on the cheapest endpoint there is: what any 64 full-speed connections cost the race on these cores.
+wrk -t1 -c64 -d600s -s bench/get.lua "http://127.0.0.1:$trivial_port/" >/dev/null 2>&1 &
+pollers=$!
+sleep 2
+hammered=$(race) || { echo "$hammered"; exit 1; }
 kill "$pollers" 2>/dev/null || true
 followed=$(race --followers 64) || { echo "$followed"; exit 1; }
 last_row() { sed -nE 's/.* last_row_s=([0-9.]+) .*/\1/p' <<<"$1"; }
@@ -75,6 +82,7 @@ vs_alone() { awk -v a="$(last_row "$alone")" -v b="$(last_row "$1")" 'BEGIN{prin
   echo "Race of $race_users users for $race_quantity coupons, 64 connections, first request to last coupon row:"
   echo "- alone: $(sed -E 's/^RACE //' <<<"$alone")"
   echo "- with 64 connections polling statuses at full speed all along ($(vs_alone "$polled")): $(sed -E 's/^RACE //' <<<"$polled")"
+  echo "- with 64 connections on the trivial endpoint at full speed all along ($(vs_alone "$hammered")): $(sed -E 's/^RACE //' <<<"$hammered")"
   echo "- with 64 connections following each winner's status (If-None-Match, Prefer: wait=30) ($(vs_alone "$followed")): $(sed -E 's/^RACE //' <<<"$followed")"
 } >>"$work/status.md"
 cp "$work/status.md" "$out/status.md"

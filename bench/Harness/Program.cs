@@ -8,7 +8,7 @@
 //            N distinct users, each with its own token (minted first, not timed, or the first N lines of a tokens
 //            FILE), race for Q coupons over HTTP;
 //            reports the seconds from the first request to the last coupon row. With F followers, each 202's
-//            applicant then polls its status as the README says (If-None-Match, Prefer: wait=30) until it is issued,
+//            applicant then reads its status and polls it as the README says (If-None-Match, Prefer: wait=30) until issued,
 //            F at a time; reports their requests and when the last one saw its coupon.
 //   events   --api URL --token TOKEN --count N --prefix P [--closes-in SECONDS]
 //            N events of 10 coupons (ids P-1..P-N), closing SECONDS (5) from now, created 16 at a time through the admin API.
@@ -276,44 +276,41 @@ internal static class Race
         return statuses[202] == quantity && issued == quantity && (followed == 0 || followed == quantity) ? 0 : 1;
     }
 
-    /// <summary>Each winner's status polled as a well-behaved client does, until it reads issued; count of requests.</summary>
+    /// <summary>
+    /// Each winner's status followed as the README tells a client to: read once, then sent again with its ETag as
+    /// If-None-Match and Prefer: wait, until it reads issued. Returns the requests made and when the last follower saw it.
+    /// </summary>
     private static async Task<(int Polls, int Followed, TimeSpan LastSeen)> Follow(
         HttpClient client, string eventId, string?[] tokens, System.Threading.Channels.ChannelReader<int> winners, int followers, Stopwatch clock)
     {
         int polls = 0, followed = 0;
-        long lastSeen = 0;
         await Task.WhenAll(Enumerable.Range(0, followers).Select(async _ =>
         {
             await foreach (var user in winners.ReadAllAsync())
             {
-                var etag = "\"accepted\"";
+                string? etag = null;
                 while (true)
                 {
                     Interlocked.Increment(ref polls);
                     using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/events/{eventId}/applications/me");
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[user]);
-                    request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-                    request.Headers.TryAddWithoutValidation("Prefer", "wait=30");
+                    if (etag is not null)
+                    {
+                        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+                        request.Headers.TryAddWithoutValidation("Prefer", "wait=30");
+                    }
                     using var response = await client.SendAsync(request);
                     if (response.StatusCode == HttpStatusCode.NotModified) continue;
                     if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"A status poll answered {(int)response.StatusCode}.");
                     var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
                     if (status == "issued") break;
-                    etag = response.Headers.ETag?.Tag ?? etag;
+                    etag = response.Headers.ETag?.Tag ?? throw new InvalidOperationException("A status came without an ETag.");
                 }
                 Interlocked.Increment(ref followed);
-                InterlockedMax(ref lastSeen, clock.ElapsedTicks);
             }
         }));
-        return (polls, followed, TimeSpan.FromSeconds((double)lastSeen / Stopwatch.Frequency));
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
-        }
+        // The followers end with the last winner they saw issued.
+        return (polls, followed, clock.Elapsed);
     }
 }
 
