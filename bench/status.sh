@@ -2,9 +2,9 @@
 # Status polls against the trivial endpoint in one run (issue 31): 2,000 applicants race for 100 coupons, then their
 # own statuses are read at random (64 connections): the losers', the winners' (issued), and everyone's, each beside
 # the trivial endpoint and the sold-out answer, with MariaDB's CPU during each storm. Then the time from the first
-# request to the last coupon row of a race: alone; with 64 connections polling statuses at full speed all along; with
-# 64 on the trivial endpoint instead (the floor any full-speed load sets on shared cores); and with 64 connections
-# following each winner's status as the README tells a client to (If-None-Match, Prefer: wait).
+# request to the last coupon row of a race, the median of 5 rounds (3 with --quick): alone; with 64 connections polling
+# statuses at full speed all along; with 64 on the trivial endpoint instead (the floor any full-speed load sets on
+# shared cores); and with 64 connections following each winner's status as the README tells a client to.
 # Writes status.md to --out (bench/results).
 # Usage: bench/status.sh [--quick] [--out DIR]
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 source bench/stack.sh
 parse_options "$@"
-if $quick; then duration=4s race_users=10000 race_quantity=1000; else duration=10s race_users=100000 race_quantity=10000; fi
+if $quick; then duration=4s race_users=10000 race_quantity=1000 rounds=3; else duration=10s race_users=100000 race_quantity=10000 rounds=5; fi
 
 build_release Trivial Harness
 start_trivial
@@ -59,31 +59,47 @@ row "status of losers (none)" "$api" status.lua EVENT=bench-status TOKENS="$work
 row "status of winners (issued)" "$api" status.lua EVENT=bench-status TOKENS="$work/winners"
 row "status of all 2,000 at random" "$api" status.lua EVENT=bench-status TOKENS="$all"
 
-# The race, alone; with pollers reading statuses at full speed all along (the 2,000 above, at random); with as many
-# connections on the trivial endpoint instead; and with its winners' statuses followed.
+# The race in four settings, taken in turn for $rounds rounds (one race alone is too noisy to tell a few per cent; each
+# setting's figure is its median): alone; with 64 connections reading statuses at full speed all along (the 2,000
+# above, at random); with 64 on the trivial endpoint instead (the floor any full-speed load sets on shared cores); and
+# with 64 connections following each winner's status as the README tells a client to (If-None-Match, Prefer: wait).
 race() { harness race --api "$api" --token "$token" --tokens "$TOKENS" --users "$race_users" --quantity "$race_quantity" --connections 64 "$@"; }
-alone=$(race) || { echo "$alone"; exit 1; }
-EVENT=bench-status TOKENS=$all wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 &
-pollers=$!
-sleep 2
-polled=$(race) || { echo "$polled"; exit 1; }
-kill "$pollers" 2>/dev/null || true
-# The same load on the cheapest endpoint there is: what any 64 full-speed connections cost the race on these cores.
-wrk -t1 -c64 -d600s -s bench/get.lua "http://127.0.0.1:$trivial_port/" >/dev/null 2>&1 &
-pollers=$!
-sleep 2
-hammered=$(race) || { echo "$hammered"; exit 1; }
-kill "$pollers" 2>/dev/null || true
-followed=$(race --followers 64) || { echo "$followed"; exit 1; }
-last_row() { sed -nE 's/.* last_row_s=([0-9.]+) .*/\1/p' <<<"$1"; }
-vs_alone() { awk -v a="$(last_row "$alone")" -v b="$(last_row "$1")" 'BEGIN{printf "%+.0f %%", 100*(b-a)/a}'; }
+run() { # setting: one race in it, its RACE line added to $work/race.<setting>
+  local line load="" extra=()
+  case $1 in
+    polled) EVENT=bench-status TOKENS=$all wrk -t1 -c64 -d600s -s bench/status.lua "$api" >/dev/null 2>&1 & load=$! ;;
+    hammered) wrk -t1 -c64 -d600s -s bench/get.lua "http://127.0.0.1:$trivial_port/" >/dev/null 2>&1 & load=$! ;;
+    followed) extra=(--followers 64) ;;
+  esac
+  if [ -n "$load" ]; then sleep 2; fi
+  line=$(race "${extra[@]}") || { echo "$line"; exit 1; }
+  if [ -n "$load" ]; then kill "$load" 2>/dev/null || true; fi
+  echo "$line" >>"$work/race.$1"
+}
+settings=(alone polled hammered followed)
+for _ in $(seq "$rounds"); do for setting in "${settings[@]}"; do run "$setting"; done; done
+rows() { sed -nE 's/.* last_row_s=([0-9.]+) .*/\1/p' "$work/race.$1"; }
+median() { rows "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+alone=$(median alone)
 {
   echo
-  echo "Race of $race_users users for $race_quantity coupons, 64 connections, first request to last coupon row:"
-  echo "- alone: $(sed -E 's/^RACE //' <<<"$alone")"
-  echo "- with 64 connections polling statuses at full speed all along ($(vs_alone "$polled")): $(sed -E 's/^RACE //' <<<"$polled")"
-  echo "- with 64 connections on the trivial endpoint at full speed all along ($(vs_alone "$hammered")): $(sed -E 's/^RACE //' <<<"$hammered")"
-  echo "- with 64 connections following each winner's status (If-None-Match, Prefer: wait=30) ($(vs_alone "$followed")): $(sed -E 's/^RACE //' <<<"$followed")"
+  echo "Race of $race_users users for $race_quantity coupons, 64 connections applying, first request to last coupon row;"
+  echo "$rounds rounds, the four races in turn in each:"
+  echo
+  echo "| race | last row, median s | against alone | each round's last row, s |"
+  echo "|---|---|---|---|"
+  for setting in "${settings[@]}"; do
+    case $setting in
+      alone) label="alone" ;;
+      polled) label="64 connections polling statuses at full speed all along" ;;
+      hammered) label="64 connections on the trivial endpoint at full speed all along" ;;
+      followed) label="64 connections following each winner's status (If-None-Match, Prefer: wait=30)" ;;
+    esac
+    m=$(median "$setting")
+    echo "| $label | $m | $(awk -v a="$alone" -v b="$m" 'BEGIN{printf "%+.0f %%", 100*(b-a)/a}') | $(rows "$setting" | paste -sd' ') |"
+  done
+  echo
+  echo "Followers, each round: $(sed -nE 's/.*(followed=[0-9]+ status_polls=[0-9]+ last_seen_issued_s=[0-9.]+).*/\1/p' "$work/race.followed" | paste -sd';' | sed 's/;/; /g')"
 } >>"$work/status.md"
 cp "$work/status.md" "$out/status.md"
 cat "$out/status.md"
