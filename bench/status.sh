@@ -72,22 +72,23 @@ run() { # setting: one race in it, its RACE line added to $work/race.<setting>
     followed) extra=(--followers 64) ;;
   esac
   if [ -n "$load" ]; then sleep 2; fi
+  local before; before=$(ticks "$mariadb_pid")
   line=$(race "${extra[@]}") || { echo "$line"; exit 1; }
   if [ -n "$load" ]; then kill "$load" 2>/dev/null || true; fi
-  echo "$line" >>"$work/race.$1"
+  echo "$line mariadb_cpu_s=$(awk -v t="$(( $(ticks "$mariadb_pid") - before ))" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz}')" >>"$work/race.$1"
 }
 settings=(alone polled hammered followed)
 for _ in $(seq "$rounds"); do for setting in "${settings[@]}"; do run "$setting"; done; done
-rows() { sed -nE 's/.* last_row_s=([0-9.]+) .*/\1/p' "$work/race.$1"; }
-median() { rows "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+rows() { sed -nE "s/.* ${2:-last_row_s}=([0-9.]+)( .*|$)/\1/p" "$work/race.$1"; }
+median() { rows "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 alone=$(median alone)
 {
   echo
   echo "Race of $race_users users for $race_quantity coupons, 64 connections applying, first request to last coupon row;"
   echo "$rounds rounds, the four races in turn in each:"
   echo
-  echo "| race | last row, median s | against alone | each round's last row, s |"
-  echo "|---|---|---|---|"
+  echo "| race | last row, median s | against alone | each round's last row, s | MariaDB CPU during the race, median s |"
+  echo "|---|---|---|---|---|"
   for setting in "${settings[@]}"; do
     case $setting in
       alone) label="alone" ;;
@@ -96,7 +97,7 @@ alone=$(median alone)
       followed) label="64 connections following each winner's status (If-None-Match, Prefer: wait=30)" ;;
     esac
     m=$(median "$setting")
-    echo "| $label | $m | $(awk -v a="$alone" -v b="$m" 'BEGIN{printf "%+.0f %%", 100*(b-a)/a}') | $(rows "$setting" | paste -sd' ') |"
+    echo "| $label | $m | $(awk -v a="$alone" -v b="$m" 'BEGIN{printf "%+.0f %%", 100*(b-a)/a}') | $(rows "$setting" | paste -sd' ') | $(median "$setting" mariadb_cpu_s) |"
   done
   echo
   echo "Followers, each round: $(sed -nE 's/.*(followed=[0-9]+ status_polls=[0-9]+ last_seen_issued_s=[0-9.]+).*/\1/p' "$work/race.followed" | paste -sd';' | sed 's/;/; /g')"

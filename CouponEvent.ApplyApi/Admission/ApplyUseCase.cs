@@ -50,7 +50,7 @@ public sealed class ApplyUseCase(RememberedAnswers remembered, EventAdmission ad
         // A repeat by a known winner, or the burst after the last coupon: answered from memory, Redis is not asked.
         if (remembered.Answer(eventId, userId) is { } answer) return Counted(new(answer, eventId, userId));
 
-        var applicationId = Guid.CreateVersion7();
+        var applicationId = ApplicationIds.New();
         span?.SetTag("coupon.application_id", applicationId.ToString());
         ApplyOutcome outcome;
         long position;

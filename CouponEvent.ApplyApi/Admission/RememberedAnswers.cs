@@ -37,7 +37,8 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     private readonly EventSubscriptions _subscriptions = new(redis, eventId => RedisChannel.Sharded(EventKeys.Changes(eventId)));
     private long _changes;
 
-    private sealed record SoldOut(HashSet<string> Winners, DateTimeOffset? ClosesAt);
+    /// <param name="Winners">Each winner's admission (<see cref="ApplicationIds.AdmittedAt"/>), null when its id does not tell.</param>
+    private sealed record SoldOut(Dictionary<string, DateTimeOffset?> Winners, DateTimeOffset? ClosesAt);
 
     /// <summary>Winners seen before the sell-out; <see cref="Current"/> starts afresh every check interval.</summary>
     private sealed class Winners(DateTimeOffset? closesAt)
@@ -59,7 +60,7 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (_soldOut.TryGetValue(eventId, out var soldOut))
         {
             if (NearClosing(soldOut.ClosesAt)) return null;
-            return soldOut.Winners.Contains(userId) ? ApplyOutcome.AlreadyApplied : ApplyOutcome.SoldOut;
+            return soldOut.Winners.ContainsKey(userId) ? ApplyOutcome.AlreadyApplied : ApplyOutcome.SoldOut;
         }
         return _winners.TryGetValue(eventId, out var winners) && !NearClosing(winners.ClosesAt) && winners.Current.Users.ContainsKey(userId)
             ? ApplyOutcome.AlreadyApplied
@@ -100,7 +101,14 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
     /// <summary>Whether "sold out" is this event's answer to everyone but its winners, from memory (not near its closing).</summary>
     internal bool AnswersSoldOut(string eventId) => _soldOut.TryGetValue(eventId, out var soldOut) && !NearClosing(soldOut.ClosesAt);
 
-    internal bool IsSoldOutWinner(string eventId, string userId) => _soldOut.TryGetValue(eventId, out var soldOut) && soldOut.Winners.Contains(userId);
+    internal bool IsSoldOutWinner(string eventId, string userId) => _soldOut.TryGetValue(eventId, out var soldOut) && soldOut.Winners.ContainsKey(userId);
+
+    /// <summary>Whether the user is a winner of the sold-out event, and when they were admitted (null when not known).</summary>
+    internal bool IsSoldOutWinner(string eventId, string userId, out DateTimeOffset? admittedAt)
+    {
+        admittedAt = null;
+        return _soldOut.TryGetValue(eventId, out var soldOut) && soldOut.Winners.TryGetValue(userId, out admittedAt);
+    }
 
     internal bool RemembersWinnersOf(string eventId) => _winners.ContainsKey(eventId);
 
@@ -146,10 +154,10 @@ public sealed class RememberedAnswers(IConnectionMultiplexer redis, IOptions<Sol
         if (await ReadEventAsync(eventId) is not { } e || e.Quantity > options.Value.MaxCachedWinners) return;
         var db = redis.GetDatabase();
 
-        var winners = new HashSet<string>(StringComparer.Ordinal);
+        var winners = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
         await foreach (var entry in db.HashScanAsync(EventKeys.Winners(eventId), pageSize: 10_000))
         {
-            winners.Add(entry.Name!);
+            winners[entry.Name!] = ApplicationIds.AdmittedAt(entry.Value);
         }
         // A slot released while reading is announced, and HSCAN returns every field present throughout:
         // no announcement since we began and the count at the quantity means the set is exact.

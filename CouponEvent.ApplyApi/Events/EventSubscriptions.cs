@@ -9,18 +9,20 @@ namespace CouponEvent.ApplyApi.Events;
 /// shard): made once per event when first needed, dropped when the event settles, so that their number follows the
 /// live events.
 /// </summary>
-public sealed class EventSubscriptions(IConnectionMultiplexer redis, Func<string, RedisChannel> channelOf)
+public sealed class EventSubscriptions(IConnectionMultiplexer redis, Func<string, RedisChannel> channelOf, TimeProvider? time = null)
 {
-    private readonly ConcurrentDictionary<string, byte> _subscribed = new();
+    // Per event: when Redis confirmed the subscription; null while it is being made.
+    private readonly ConcurrentDictionary<string, DateTimeOffset?> _subscribed = new();
 
     /// <summary>Subscribes to the event's channel unless it already is; the reason when Redis could not be reached.</summary>
     public async Task<string?> SubscribeAsync(string eventId, Action<RedisValue> onMessage)
     {
-        if (!_subscribed.TryAdd(eventId, 0)) return null;
+        if (!_subscribed.TryAdd(eventId, null)) return null;
         try
         {
             // StackExchange.Redis subscribes again by itself after a reconnection, on the slot's new owner after a failover.
             await redis.GetSubscriber().SubscribeAsync(channelOf(eventId), (_, message) => onMessage(message));
+            _subscribed.TryUpdate(eventId, (time ?? TimeProvider.System).GetUtcNow(), null);
             return null;
         }
         catch (Exception ex) when (RedisClientDefaults.IsUnavailable(ex))
@@ -29,6 +31,12 @@ public sealed class EventSubscriptions(IConnectionMultiplexer redis, Func<string
             return ex.Message;
         }
     }
+
+    /// <summary>
+    /// When Redis confirmed the subscription to the event's channel: every message published since has been delivered,
+    /// unless pub/sub lost it (at most once). Null when not subscribed, or not yet.
+    /// </summary>
+    public DateTimeOffset? SubscribedSince(string eventId) => _subscribed.GetValueOrDefault(eventId);
 
     /// <summary>Drops the event's subscription, if any (it settled).</summary>
     public async Task UnsubscribeAsync(string eventId)

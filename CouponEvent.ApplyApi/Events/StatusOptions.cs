@@ -12,6 +12,14 @@ public sealed class StatusOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long after its admission a winner's status is taken from the event's announcements alone, with no MySQL read:
+    /// <c>accepted</c> until a change of it is announced. A change whose announcement pub/sub lost shows by this long
+    /// after the admission. Zero reads MySQL for every winner.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan FreshFor { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The longest a poll with <c>Prefer: wait=N</c> and a matching <c>If-None-Match</c> is held.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:02:00")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);

@@ -16,7 +16,9 @@ namespace CouponEvent.ApplyApi.Events;
 /// What pollers ask (an applicant's status, an event's summary), answered from what this instance and Redis know.
 /// MySQL is read only where the answer lives there alone (a winner's coupon or failed event, a settled event, an event
 /// this instance has not listed yet), and then at most once per <see cref="StatusOptions.CacheFor"/> per applicant or
-/// event; an issued coupon is remembered for good.
+/// event; an issued coupon is remembered for good. A winner admitted lately, while this instance hears the event's
+/// announcements, is <c>accepted</c> until one names them (<see cref="StatusOptions.FreshFor"/>): a race's winners are
+/// followed without MySQL until their coupons are written.
 /// </summary>
 /// <remarks>
 /// An applicant whom Redis does not hold as a winner of a live event (a loser, or someone who never applied) is
@@ -31,7 +33,9 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
 {
     private static readonly TimeSpan IssuedFor = TimeSpan.FromMinutes(10);
     private readonly MemoryCache _read = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheEntries });
-    private readonly EventSubscriptions _subscriptions = new(redis, StatusChanges.Channel);
+    private readonly EventSubscriptions _subscriptions = new(redis, StatusChanges.Channel, time);
+    // Instances' clocks differ: an admission this close to the subscription may have been announced before it.
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
     // Guarded by itself: a poll joins and leaves under the lock, an announcement wakes all of an applicant's at once.
     private readonly Dictionary<(string EventId, string UserId), Waiters> _waiters = [];
     // Per live event, how many announcements arrived: a read that one overtook is read again (dropped when it settles).
@@ -52,8 +56,9 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         var live = known.SettledReason(eventId) is null;
         // Before the read: a change announced while it runs is not missed.
         if (live) await SubscribeAsync(eventId);
-        var winner = live ? await IsWinnerAsync(eventId, userId) : null;
+        var (winner, admittedAt) = live ? await WinnerAsync(eventId, userId) : (null, null);
         if (winner == false) return new(eventId, userId, ApplicationStatus.None, null);
+        if (winner == true && IsFresh(eventId, userId, admittedAt)) return new(eventId, userId, ApplicationStatus.Accepted, null);
 
         // An announcement that lands while MySQL is read may be of a row the read missed: read again, once (the
         // announcement follows the commit, so the second read sees it), and keep nothing read across one.
@@ -132,19 +137,35 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
     }
 
     /// <summary>
-    /// Whether Redis holds the user as a winner; null when Redis may have lost some (its state missing or unverified at
-    /// the state keeper's last check, every second, and until it is rebuilt): then MySQL tells.
+    /// Whether Redis holds the user as a winner, and since when; null when Redis may have lost some (its state missing
+    /// or unverified at the state keeper's last check, every second, and until it is rebuilt): then MySQL tells.
     /// </summary>
-    private async Task<bool?> IsWinnerAsync(string eventId, string userId)
+    private async Task<(bool? Winner, DateTimeOffset? AdmittedAt)> WinnerAsync(string eventId, string userId)
     {
-        if (known.IsUnverified(eventId)) return null;
-        if (remembered.AnswersSoldOut(eventId)) return remembered.IsSoldOutWinner(eventId, userId);
+        if (known.IsUnverified(eventId)) return (null, null);
+        if (remembered.AnswersSoldOut(eventId)) return (remembered.IsSoldOutWinner(eventId, userId, out var at), at);
         var db = redis.GetDatabase();
         // One round trip: both are sent before either is awaited.
-        var winner = db.HashExistsAsync(EventKeys.Winners(eventId), userId);
+        var applicationId = db.HashGetAsync(EventKeys.Winners(eventId), userId);
         var state = db.KeyExistsAsync(EventKeys.Meta(eventId));
-        return await state ? await winner : null;
+        if (!await state) return (null, null);
+        var id = await applicationId;
+        return id.IsNull ? (false, null) : (true, ApplicationIds.AdmittedAt(id));
     }
+
+    /// <summary>
+    /// A winner admitted after this instance began to hear the event's announcements, less than FreshFor ago, whose
+    /// status no announcement has named: still accepted, as any change of it would have been announced. (A lost
+    /// announcement shows when FreshFor is over and MySQL is asked.)
+    /// </summary>
+    private bool IsFresh(string eventId, string userId, DateTimeOffset? admittedAt) =>
+        admittedAt is { } admitted
+        && _subscriptions.SubscribedSince(eventId) is { } since && admitted > since + ClockMargin
+        && time.GetUtcNow() - admitted < options.Value.FreshFor
+        && !_read.TryGetValue(new Announced(eventId, userId), out _);
+
+    /// <summary>The cache key that says a change of the applicant's status was announced (for <see cref="IsFresh"/>).</summary>
+    private sealed record Announced(string EventId, string UserId);
 
     /// <summary>An event this instance does not hold in memory (settled, or not listed yet), from MySQL; null when none.</summary>
     private async Task<Event?> ReadEventAsync(string eventId, CancellationToken cancellationToken)
@@ -176,6 +197,7 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         if (known.SettledReason(eventId) is null) _announced.AddOrUpdate(eventId, 1, (_, count) => count + 1);
         foreach (var userId in userIds)
         {
+            if (options.Value.FreshFor > TimeSpan.Zero) _read.Set(new Announced(eventId, userId), true, Entry(options.Value.FreshFor));
             _read.Remove((eventId, userId));
             Waiters? waiters;
             lock (_waiters) _waiters.Remove((eventId, userId), out waiters);

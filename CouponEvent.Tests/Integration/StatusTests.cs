@@ -117,6 +117,27 @@ public sealed class StatusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_winner_admitted_while_the_event_is_heard_is_accepted_without_MySQL_until_its_coupon_is_announced()
+    {
+        var eventId = await CreateKnownEventAsync(quantity: 10);
+        // The event's first status read subscribes this instance to its announcements; a winner admitted more than the
+        // instances' clock margin (1 s) later would have been announced since.
+        Assert.Equal("none", (await StatusAsync(eventId, 99)).Status);
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var applicationId = await PlantWinnerAsync(eventId, 8);
+
+        var fresh = await StatusAsync(eventId, 8);
+        Assert.Equal("accepted", fresh.Status);
+        Assert.Equal(0, fresh.MySql);
+
+        // Its row written and announced, as the Consumer does: issued, read from MySQL once.
+        await InsertCouponAsync(eventId, 8, applicationId);
+        new StatusChanges(_redis).Announce([(eventId, Applicants.Subject(8))]);
+        var issued = await Eventually.ReturnsAsync(() => StatusAsync(eventId, 8), s => s.Status == "issued", TimeSpan.FromSeconds(10));
+        Assert.InRange(issued.MySql, 1, 2);
+    }
+
+    [Fact]
     public async Task An_unchanged_status_is_304_and_a_held_poll_is_answered_when_it_changes()
     {
         var eventId = await CreateKnownEventAsync(quantity: 10);
