@@ -26,7 +26,8 @@ namespace CouponEvent.ApplyApi.Events;
 /// A live event's summary is MySQL's row as the state keeper last listed it (every <see cref="RecoveryOptions.CheckInterval"/>)
 /// with Redis's winner count.
 /// An applicant's status change announced by the Consumer or RetryJob (<see cref="StatusChanges"/>) drops their cached
-/// answer and wakes their held polls; the instance subscribes to a live event's announcements at its first status read.
+/// answer, reads the coupons of all the applicants it names in one query, and wakes their held polls; the instance
+/// subscribes to a live event's announcements at its first status read.
 /// </remarks>
 public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered, IConnectionMultiplexer redis,
     IServiceScopeFactory scopes, IOptions<StatusOptions> options, TimeProvider time, ILogger<StatusReader> logger) : IDisposable
@@ -199,9 +200,37 @@ public sealed class StatusReader(KnownEvents known, RememberedAnswers remembered
         {
             if (options.Value.FreshFor > TimeSpan.Zero) _read.Set(new Announced(eventId, userId), true, Entry(options.Value.FreshFor));
             _read.Remove((eventId, userId));
-            Waiters? waiters;
-            lock (_waiters) _waiters.Remove((eventId, userId), out waiters);
-            waiters?.Changed.TrySetResult();
+        }
+        _ = LearnCouponsThenWakeAsync(eventId, userIds);
+    }
+
+    /// <summary>
+    /// The announced applicants' coupons, read in one query for all of them (an announcement names a whole batch of
+    /// the Consumer's), so that the polls it wakes, and those that follow, find them in memory; then the polls are woken.
+    /// </summary>
+    private async Task LearnCouponsThenWakeAsync(string eventId, string[] userIds)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CouponDbContext>();
+            var coupons = await db.Coupons.AsNoTracking().Where(c => c.EventId == eventId && userIds.Contains(c.UserId))
+                .Select(c => new { c.UserId, c.IssuedAt }).ToListAsync();
+            foreach (var coupon in coupons)
+                _read.Set((eventId, coupon.UserId), new ApplicationStatus(eventId, coupon.UserId, ApplicationStatus.Issued, coupon.IssuedAt), Entry(IssuedFor));
+        }
+        catch (Exception ex) when (MySqlFailure.Is(ex))
+        {
+            // The woken polls read their own.
+        }
+        finally
+        {
+            foreach (var userId in userIds)
+            {
+                Waiters? waiters;
+                lock (_waiters) _waiters.Remove((eventId, userId), out waiters);
+                waiters?.Changed.TrySetResult();
+            }
         }
     }
 
